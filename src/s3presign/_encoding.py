@@ -1,0 +1,57 @@
+"""Percent-encoding, one encoder for both the URL and the string that is signed.
+
+S3's rule (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html,
+"UriEncode"): encode the UTF-8 bytes of the text, keeping only ``A-Z a-z 0-9 - . _ ~``, hex in
+upper case; in an object key ``/`` is kept too. A space is ``%20`` (never ``+``). Keys are
+encoded exactly once and never normalized: ``a//b``, ``./`` and ``../`` stay as they are.
+
+How: most keys need no encoding, which one regular-expression match tells. The others go
+through ``str.translate`` with a table from code point to its encoded form, filled on first
+use; that is about twice as fast as ``urllib.parse.quote`` and gives the same result.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["encode_path", "encode_query_component", "needs_no_path_encoding"]
+
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+_TABLE_LIMIT = 1 << 16  # past this many distinct characters, encode without remembering
+
+needs_no_path_encoding = re.compile(r"[A-Za-z0-9\-._~/]*").fullmatch
+_needs_no_query_encoding = re.compile(r"[A-Za-z0-9\-._~]*").fullmatch
+
+
+class _PercentTable(dict[int, str]):
+    """``str.translate`` table: code point -> itself if kept, else its %XX-encoded UTF-8 bytes."""
+
+    def __init__(self, keep: str) -> None:
+        super().__init__()
+        self._keep = frozenset(keep)
+
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        # A lone surrogate raises UnicodeEncodeError here; callers turn it into a clear error.
+        encoded = char if char in self._keep else "".join(f"%{b:02X}" for b in char.encode("utf-8"))
+        if len(self) < _TABLE_LIMIT:
+            self[codepoint] = encoded
+        return encoded
+
+
+_PATH_TABLE = _PercentTable(_UNRESERVED + "/")
+_QUERY_TABLE = _PercentTable(_UNRESERVED)
+
+
+def encode_path(text: str) -> str:
+    """Encode an object key for the URL path, keeping ``/``: ``encode_path("a b/c+d") == "a%20b/c%2Bd"``."""
+    if needs_no_path_encoding(text):
+        return text
+    return text.translate(_PATH_TABLE)
+
+
+def encode_query_component(text: str) -> str:
+    """Encode a query name or value, ``/`` included: ``encode_query_component("a/b c") == "a%2Fb%20c"``."""
+    if _needs_no_query_encoding(text):
+        return text
+    return text.translate(_QUERY_TABLE)

@@ -1,0 +1,245 @@
+"""Where a request for a bucket goes: scheme, host, path prefix and signing region.
+
+This follows AWS CLI v2 (botocore's S3 endpoint rules with ``addressing_style`` and the
+regional us-east-1 endpoint), with two deliberate differences: combinations that cannot work
+raise ``ConfigurationError`` instead of being silently changed (accelerate with path style),
+and a custom endpoint refuses FIPS and dualstack instead of ignoring them.
+
+Rules, in order:
+- custom endpoint: path style ``{endpoint}{base}/{bucket}/{key}``; with ``virtual`` the bucket
+  moves into the host (never for an IP address, nor a dotted bucket over https);
+- AWS: virtual-hosted ``{bucket}.s3.{region}.{suffix}`` when the bucket is a DNS label
+  (3-63 of ``a-z 0-9 -``, no dots, since AWS is https), else path style
+  ``s3.{region}.{suffix}/{bucket}``; no region at all means the global host
+  ``s3.amazonaws.com``, signed for us-east-1;
+- variants: ``s3.dualstack.{region}``, ``s3-fips[.dualstack].{region}``,
+  ``s3-accelerate[.dualstack].{suffix}`` (virtual-hosted only).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ._errors import ConfigurationError, InvalidRequestError
+
+__all__ = ["Endpoint", "EndpointRules", "is_virtual_hostable", "validate_bucket"]
+
+ADDRESSING_STYLES = ("auto", "virtual", "path")
+
+
+@dataclass(frozen=True)
+class _Partition:
+    name: str
+    region_pattern: re.Pattern[str]
+    dns_suffix: str
+    fips: bool = True
+    dualstack: bool = True
+    accelerate: bool = True
+
+
+# From the AWS partitions model (botocore/data/partitions.json) and the S3 endpoint rules.
+_PARTITIONS = (
+    _Partition("aws-cn", re.compile(r"cn-\w+-\d+"), "amazonaws.com.cn", fips=False, accelerate=False),
+    _Partition("aws-us-gov", re.compile(r"us-gov-\w+-\d+"), "amazonaws.com"),
+    _Partition("aws-iso", re.compile(r"us-iso-\w+-\d+"), "c2s.ic.gov"),
+    _Partition("aws-iso-b", re.compile(r"us-isob-\w+-\d+"), "sc2s.sgov.gov"),
+    _Partition("aws-iso-e", re.compile(r"eu-isoe-\w+-\d+"), "cloud.adc-e.uk", dualstack=False),
+    _Partition("aws-iso-f", re.compile(r"us-isof-\w+-\d+"), "csp.hci.ic.gov", dualstack=False),
+    _Partition("aws-eusc", re.compile(r"eusc-de-\w+-\d+"), "amazonaws.eu"),
+)
+_AWS = _Partition("aws", re.compile(r".*"), "amazonaws.com")
+
+_region_shape = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_bucket_shape = re.compile(r"[A-Za-z0-9._-]{1,255}")
+_dns_label = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+_ipv4_shape = re.compile(r"\d+\.\d+\.\d+\.\d+")
+
+
+def partition_of(region: str) -> _Partition:
+    """The partition a region belongs to: ``partition_of("cn-north-1").dns_suffix == "amazonaws.com.cn"``."""
+    for partition in _PARTITIONS:
+        if partition.region_pattern.fullmatch(region):
+            return partition
+    return _AWS
+
+
+def validate_bucket(bucket: str) -> None:
+    """Raise ``InvalidRequestError`` unless S3 could hold a bucket of that name."""
+    if not isinstance(bucket, str) or not bucket:
+        raise InvalidRequestError("the bucket name is empty: give it as s3://BUCKET/KEY")
+    if bucket.startswith("arn:"):
+        raise InvalidRequestError(
+            f"bucket {bucket!r} is an ARN: access points and Outposts are not supported yet, "
+            "give the bucket name instead"
+        )
+    if not _bucket_shape.fullmatch(bucket):
+        raise InvalidRequestError(
+            f"invalid bucket name {bucket!r}: bucket names use only letters, digits, '.', '-' and '_' "
+            "(new buckets: 3-63 lower-case letters, digits, '.' and '-')"
+        )
+    if bucket.endswith("--x-s3"):
+        raise InvalidRequestError(
+            f"bucket {bucket!r} is an S3 Express directory bucket, which needs a session: not supported yet"
+        )
+
+
+def is_virtual_hostable(bucket: str, *, allow_dots: bool) -> bool:
+    """Whether the bucket can be the first label(s) of a host name: ``is_virtual_hostable("my-bkt", allow_dots=False)``."""
+    if not 3 <= len(bucket) <= 63:
+        return False
+    if not allow_dots:
+        return _dns_label.fullmatch(bucket) is not None
+    if _ipv4_shape.fullmatch(bucket):
+        return False
+    return all(_dns_label.fullmatch(label) for label in bucket.split("."))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one bucket's objects live: ``url_prefix + encoded_key`` is the URL without its query."""
+
+    scheme: str
+    netloc: str  # host[:port] as it appears in the URL
+    host_header: str  # what the client sends as Host, hence what is signed (default port dropped)
+    path_prefix: str  # "/bucket/", "/base/bucket/", or "/" when the bucket is in the host
+    signing_region: str
+
+    @property
+    def url_prefix(self) -> str:
+        """``https://bucket.s3.us-west-2.amazonaws.com/``."""
+        return f"{self.scheme}://{self.netloc}{self.path_prefix}"
+
+
+@dataclass(frozen=True)
+class EndpointRules:
+    """The settings that decide every bucket's ``Endpoint``, checked once when built."""
+
+    region: str | None = None
+    endpoint_url: str | None = None
+    addressing_style: str = "auto"
+    use_dualstack: bool = False
+    use_accelerate: bool = False
+    use_fips: bool = False
+
+    def __post_init__(self) -> None:
+        region = self.region
+        if region == "aws-global":  # botocore's name for "the global endpoint"
+            object.__setattr__(self, "region", None)
+        elif region is not None:
+            validate_region(region)
+        if self.addressing_style not in ADDRESSING_STYLES:
+            raise ConfigurationError(
+                f"invalid addressing style {self.addressing_style!r}: use one of auto, virtual, path"
+            )
+        if self.use_accelerate and self.use_fips:
+            raise ConfigurationError("S3 Accelerate cannot be used with FIPS endpoints: turn one of them off")
+        if self.use_accelerate and self.addressing_style == "path":
+            raise ConfigurationError(
+                "S3 Accelerate needs virtual-hosted addressing: set the addressing style to auto or virtual"
+            )
+        if self.endpoint_url is not None:
+            _parse_endpoint_url(self.endpoint_url)
+            for flag, name in ((self.use_accelerate, "S3 Accelerate"), (self.use_fips, "FIPS"),
+                               (self.use_dualstack, "dualstack")):
+                if flag:
+                    raise ConfigurationError(
+                        f"a custom endpoint cannot be combined with {name}: drop one of them"
+                    )
+            return
+        partition = partition_of(self.region or "us-east-1")
+        if self.use_fips and not partition.fips:
+            raise ConfigurationError(f"the {partition.name} partition has no FIPS endpoints for S3: turn FIPS off")
+        if self.use_dualstack and not partition.dualstack:
+            raise ConfigurationError(
+                f"the {partition.name} partition has no dualstack endpoints for S3: turn dualstack off"
+            )
+        if self.use_accelerate and not partition.accelerate:
+            raise ConfigurationError(f"S3 Accelerate is not available in {self.region}: turn it off")
+
+    @property
+    def signing_region(self) -> str:
+        """The region in the credential scope: the configured one, else us-east-1."""
+        return self.region or "us-east-1"
+
+    def endpoint_for(self, bucket: str) -> Endpoint:
+        """Resolve one bucket: ``EndpointRules(region="us-west-2").endpoint_for("my-bkt")``."""
+        validate_bucket(bucket)
+        if self.endpoint_url is not None:
+            return self._custom_endpoint(bucket)
+        virtual = self.addressing_style != "path" and is_virtual_hostable(bucket, allow_dots=False)
+        if self.use_accelerate and not virtual:
+            raise InvalidRequestError(
+                f"bucket {bucket!r} cannot use S3 Accelerate: its name must be a DNS label "
+                "(3-63 lower-case letters, digits and '-', no dots)"
+            )
+        host = self._aws_host()
+        if virtual:
+            return Endpoint("https", f"{bucket}.{host}", f"{bucket}.{host}", "/", self.signing_region)
+        return Endpoint("https", host, host, f"/{bucket}/", self.signing_region)
+
+    def _aws_host(self) -> str:
+        dualstack = ".dualstack" if self.use_dualstack else ""
+        if self.use_accelerate:
+            return f"s3-accelerate{dualstack}.{partition_of(self.signing_region).dns_suffix}"
+        if self.region is None and not (self.use_fips or self.use_dualstack):
+            return "s3.amazonaws.com"
+        region = self.signing_region
+        name = "s3-fips" if self.use_fips else "s3"
+        return f"{name}{dualstack}.{region}.{partition_of(region).dns_suffix}"
+
+    def _custom_endpoint(self, bucket: str) -> Endpoint:
+        assert self.endpoint_url is not None
+        scheme, netloc, host_header, hostname, base = _parse_endpoint_url(self.endpoint_url)
+        is_ip = ":" in hostname or _ipv4_shape.fullmatch(hostname) is not None
+        if (
+            self.addressing_style == "virtual"
+            and not is_ip
+            and is_virtual_hostable(bucket, allow_dots=scheme == "http")
+        ):
+            return Endpoint(scheme, f"{bucket}.{netloc}", f"{bucket}.{host_header}", f"{base}/",
+                            self.signing_region)
+        return Endpoint(scheme, netloc, host_header, f"{base}/{bucket}/", self.signing_region)
+
+
+def validate_region(region: str) -> None:
+    """Raise ``ConfigurationError`` unless ``region`` looks like ``us-west-2``."""
+    if not isinstance(region, str) or not _region_shape.fullmatch(region):
+        raise ConfigurationError(
+            f"invalid region {region!r}: a region is lower-case letters, digits and '-', like us-west-2"
+        )
+
+
+def _parse_endpoint_url(url: str) -> tuple[str, str, str, str, str]:
+    """Split and check an endpoint URL: (scheme, netloc, host header, hostname, base path)."""
+    problem = None
+    if not isinstance(url, str) or not url:
+        problem = "it is empty"
+    else:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            problem = str(exc)
+        else:
+            if parts.scheme not in ("http", "https"):
+                problem = "it must start with http:// or https://"
+            elif not parts.hostname:
+                problem = "it has no host name"
+            elif parts.username is not None or parts.password is not None:
+                problem = "it must not contain a user name or password"
+            elif parts.query or parts.fragment or "?" in url or "#" in url:
+                problem = "it must not have a query or fragment"
+            elif any(c.isspace() for c in url):
+                problem = "it contains white space"
+    if problem is not None:
+        raise ConfigurationError(
+            f"invalid endpoint URL {url!r}: {problem}; give one like http://127.0.0.1:9000"
+        )
+    default_port = 443 if parts.scheme == "https" else 80
+    netloc = parts.netloc.lower()
+    hostname = parts.hostname or ""
+    host = f"[{hostname}]" if ":" in hostname else hostname
+    host_header = host if port in (None, default_port) else f"{host}:{port}"
+    return parts.scheme, netloc, host_header, hostname, parts.path.rstrip("/")

@@ -1,0 +1,345 @@
+"""The Presigner: credentials + settings, and ``presign(bucket, key)`` -> URL.
+
+Theory of operation. A presigned GET/PUT/DELETE/HEAD URL with only ``host`` signed has a
+canonical request whose parts vary on three axes:
+
+- per signer and second: the ``X-Amz-*`` query (credential scope, date, expiry, token), the
+  string-to-sign prefix, and the signing key (which changes once a day);
+- per bucket: the URL prefix, the canonical URI prefix and the ``host`` header;
+- per call: the method and the encoded key.
+
+So each call encodes the key (usually a no-op check), joins a handful of strings, hashes the
+canonical request once and finishes one HMAC. The pieces that vary less often are cached in
+single slots (per second) and a small per-bucket dict. The HMAC is finished from saved SHA-256
+states (``_sigv4.hmac_pads``): the inner state has already absorbed the key pad and the
+per-second string-to-sign prefix (algorithm, date, scope), so a call hashes only the last
+64 hex digits. The generic step functions in ``_sigv4`` produce the same strings; the tests
+check both against the published vectors and botocore.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from . import _sigv2, _sigv4
+from ._credentials import Credentials
+from ._encoding import encode_path, encode_query_component
+from ._encoding import needs_no_path_encoding as _plain_path
+from ._endpoints import Endpoint, EndpointRules
+from ._errors import ConfigurationError, InvalidRequestError
+
+__all__ = ["METHODS", "MAX_EXPIRES_IN", "Presigner", "SignedDetails"]
+
+METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+MAX_EXPIRES_IN = 604800  # seven days, the longest S3 accepts for SigV4
+MAX_KEY_BYTES = 1024
+SIGNATURE_VERSIONS = ("v4", "v2")
+_MAX_CACHED_BUCKETS = 4096
+
+_sha256 = hashlib.sha256
+_hexlify = binascii.hexlify
+_time = time.time
+
+
+class SignedDetails:
+    """What went into one signature, for ``--debug`` and tests: URL, canonical request, string to sign."""
+
+    __slots__ = ("canonical_request", "string_to_sign", "url")
+
+    def __init__(self, url: str, canonical_request: str, string_to_sign: str) -> None:
+        self.url = url
+        self.canonical_request = canonical_request
+        self.string_to_sign = string_to_sign
+
+    def __repr__(self) -> str:
+        return f"SignedDetails(url={self.url!r})"
+
+
+class Presigner:
+    """Makes presigned S3 URLs, e.g. ``Presigner(Credentials("AKID", "SECRET"), region="us-west-2")``.
+
+    ``region=None`` signs for us-east-1 and uses the global host, as AWS CLI v2 does;
+    ``endpoint_url`` points at an S3-compatible store. The same inputs and ``now`` always give
+    the same URL. Safe to share between threads and to pickle.
+    """
+
+    __slots__ = (
+        "_credentials", "_rules", "_signature_version", "_v2", "_endpoints", "_day", "_second",
+    )
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        addressing_style: str = "auto",
+        signature_version: str = "v4",
+        use_dualstack: bool = False,
+        use_accelerate: bool = False,
+        use_fips: bool = False,
+    ) -> None:
+        if not isinstance(credentials, Credentials):
+            raise ConfigurationError("credentials must be an s3presign.Credentials")
+        if signature_version not in SIGNATURE_VERSIONS:
+            raise ConfigurationError(
+                f"invalid signature version {signature_version!r}: use v4 (or v2 for old stores)"
+            )
+        self._credentials = credentials
+        self._rules = EndpointRules(
+            region=region,
+            endpoint_url=endpoint_url,
+            addressing_style=addressing_style,
+            use_dualstack=bool(use_dualstack),
+            use_accelerate=bool(use_accelerate),
+            use_fips=bool(use_fips),
+        )
+        self._signature_version = signature_version
+        self._v2 = signature_version == "v2"
+        # bucket -> (url prefix, canonical URI prefix, canonical request tail)
+        self._endpoints: dict[str, tuple[str, str, str]] = {}
+        # (date stamp, inner HMAC pad state, outer HMAC pad state)
+        self._day: tuple[str, Any, Any] = ("", None, None)
+        # (epoch second, expires_in, X-Amz-* query, inner state with string-to-sign prefix, outer state)
+        self._second: tuple[int, Any, str, Any, Any] = (-1, None, "", None, None)
+
+    # -- public -----------------------------------------------------------------------------
+
+    @property
+    def credentials(self) -> Credentials:
+        """The credentials this signer uses (their repr hides the secret)."""
+        return self._credentials
+
+    @property
+    def region(self) -> str | None:
+        """The configured region, or None for the global endpoint."""
+        return self._rules.region
+
+    @property
+    def signing_region(self) -> str:
+        """The region in the credential scope: ``region`` or us-east-1."""
+        return self._rules.signing_region
+
+    @property
+    def signature_version(self) -> str:
+        """``"v4"`` or ``"v2"``."""
+        return self._signature_version
+
+    def endpoint(self, bucket: str) -> Endpoint:
+        """Where a bucket's URLs point: ``signer.endpoint("my-bkt").url_prefix``."""
+        return self._rules.endpoint_for(bucket)
+
+    def presign(
+        self,
+        bucket: str,
+        key: str,
+        method: str = "GET",
+        expires_in: int = 3600,
+        now: datetime | None = None,
+    ) -> str:
+        """Presign one request: ``signer.presign("my-bkt", "a/b.txt", method="PUT", expires_in=600)``."""
+        if self._v2:
+            return self._presign_v2(bucket, key, method, expires_in, now).url
+        try:
+            url_prefix, uri_prefix, tail = self._endpoints[bucket]
+        except KeyError:
+            url_prefix, uri_prefix, tail = self._bucket(bucket)
+        if key.isascii() and 0 < len(key) <= 1024 and _plain_path(key):
+            path = key  # nothing to encode, by far the most common case
+        elif 0 < len(key) <= 256 and isinstance(key, str):
+            path = _encode_short_key(key)  # at most 4 UTF-8 bytes a character: within 1024 bytes
+        else:
+            path = encode_path(_checked_key(key))
+        if method not in METHODS:
+            raise _bad_method(method)
+        second = int(_time()) if now is None else _epoch_second(now)
+        slot_second, slot_expires, query, inner, outer = self._second
+        if slot_second != second or slot_expires != expires_in or type(expires_in) is not int:
+            _, _, query, inner, outer = self._new_second(second, expires_in)  # validates expires_in
+        inner = inner.copy()
+        inner.update(_hexlify(_sha256(f"{method}\n{uri_prefix}{path}\n{query}{tail}".encode()).digest()))
+        outer = outer.copy()
+        outer.update(inner.digest())
+        return f"{url_prefix}{path}?{query}&X-Amz-Signature={outer.hexdigest()}"
+
+    def presign_details(
+        self,
+        bucket: str,
+        key: str,
+        method: str = "GET",
+        expires_in: int = 3600,
+        now: datetime | None = None,
+    ) -> SignedDetails:
+        """Like ``presign`` but also returns the canonical request and string to sign (no secrets)."""
+        if self._signature_version == "v2":
+            return self._presign_v2(bucket, key, method, expires_in, now)
+        endpoint = self._rules.endpoint_for(bucket)
+        path = encode_path(_checked_key(key))
+        if method not in METHODS:
+            raise _bad_method(method)
+        second = int(time.time()) if now is None else _epoch_second(now)
+        _check_expires_in(expires_in)
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
+        scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region)
+        headers, signed = _sigv4.canonical_headers([("host", endpoint.host_header)])
+        params = _sigv4.auth_query_params(
+            access_key_id=self._credentials.access_key_id,
+            scope=scope,
+            amz_date=amz_date,
+            expires_in=expires_in,
+            signed_headers=signed,
+            session_token=self._credentials.session_token,
+        )
+        query = _sigv4.canonical_query_string(params)
+        canonical = _sigv4.canonical_request(method, endpoint.path_prefix + path, query, headers, signed)
+        to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
+        key_bytes = _sigv4.signing_key(self._credentials.secret_access_key, amz_date[:8], endpoint.signing_region)
+        url = f"{endpoint.url_prefix}{path}?{query}&X-Amz-Signature={_sigv4.signature(key_bytes, to_sign)}"
+        return SignedDetails(url, canonical, to_sign)
+
+    # -- pickling: settings only, caches are rebuilt ----------------------------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        rules = self._rules
+        return (
+            _rebuild,
+            (self._credentials, rules.region, rules.endpoint_url, rules.addressing_style,
+             self._signature_version, rules.use_dualstack, rules.use_accelerate, rules.use_fips),
+        )
+
+    def __repr__(self) -> str:
+        rules = self._rules
+        where = f", endpoint_url={rules.endpoint_url!r}" if rules.endpoint_url else ""
+        return (
+            f"Presigner(access_key_id={self._credentials.access_key_id!r}, region={rules.region!r}{where}, "
+            f"addressing_style={rules.addressing_style!r}, signature_version={self._signature_version!r})"
+        )
+
+    # -- caches -----------------------------------------------------------------------------
+
+    def _bucket(self, bucket: str) -> tuple[str, str, str]:
+        endpoint = self._rules.endpoint_for(bucket)
+        entry = (endpoint.url_prefix, endpoint.path_prefix,
+                 f"\nhost:{endpoint.host_header}\n\nhost\n{_sigv4.UNSIGNED_PAYLOAD}")
+        if len(self._endpoints) >= _MAX_CACHED_BUCKETS:
+            self._endpoints.clear()
+        self._endpoints[bucket] = entry
+        return entry
+
+    def _new_second(self, second: int, expires_in: Any) -> tuple[int, Any, str, Any, Any]:
+        _check_expires_in(expires_in)
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
+        date_stamp = amz_date[:8]
+        region = self._rules.signing_region
+        day = self._day
+        if day[0] != date_stamp:
+            key = _sigv4.signing_key(self._credentials.secret_access_key, date_stamp, region)
+            day = (date_stamp, *_sigv4.hmac_pads(key))
+            self._day = day
+        scope = _sigv4.credential_scope(date_stamp, region)
+        params = _sigv4.auth_query_params(
+            access_key_id=self._credentials.access_key_id,
+            scope=scope,
+            amz_date=amz_date,
+            expires_in=expires_in,
+            signed_headers="host",
+            session_token=self._credentials.session_token,
+        )
+        query = _sigv4.canonical_query_string(params)
+        inner = day[1].copy()
+        inner.update(f"{_sigv4.ALGORITHM}\n{amz_date}\n{scope}\n".encode())
+        slot = (second, expires_in, query, inner, day[2])
+        self._second = slot
+        return slot
+
+    # -- SigV2 ------------------------------------------------------------------------------
+
+    def _presign_v2(
+        self, bucket: str, key: str, method: str, expires_in: int, now: datetime | None
+    ) -> SignedDetails:
+        endpoint = self._rules.endpoint_for(bucket)
+        path = encode_path(_checked_key(key))
+        if method not in METHODS:
+            raise _bad_method(method)
+        if type(expires_in) is not int or expires_in < 1:
+            raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1")
+        second = int(time.time()) if now is None else _epoch_second(now)
+        expires = second + expires_in
+        token = self._credentials.session_token
+        amz = [("x-amz-security-token", token)] if token else []
+        to_sign = _sigv2.string_to_sign(
+            method, expires, _sigv2.canonical_resource(bucket, path), amz_headers=amz
+        )
+        signature = _sigv2.signature(self._credentials.secret_access_key, to_sign)
+        query = (
+            f"AWSAccessKeyId={encode_query_component(self._credentials.access_key_id)}"
+            f"&Expires={expires}&Signature={encode_query_component(signature)}"
+        )
+        if token:
+            query += f"&x-amz-security-token={encode_query_component(token)}"
+        return SignedDetails(f"{endpoint.url_prefix}{path}?{query}", "", to_sign)
+
+
+def _rebuild(
+    credentials: Credentials, region: str | None, endpoint_url: str | None, addressing_style: str,
+    signature_version: str, use_dualstack: bool, use_accelerate: bool, use_fips: bool,
+) -> Presigner:
+    return Presigner(
+        credentials, region=region, endpoint_url=endpoint_url, addressing_style=addressing_style,
+        signature_version=signature_version, use_dualstack=use_dualstack,
+        use_accelerate=use_accelerate, use_fips=use_fips,
+    )
+
+
+def _checked_key(key: str) -> str:
+    """Return ``key`` if S3 can store it, else raise ``InvalidRequestError``."""
+    if not isinstance(key, str):
+        raise InvalidRequestError(f"the object key must be a string, not {type(key).__name__}")
+    if not key:
+        raise InvalidRequestError("the object key is empty: give it as s3://BUCKET/KEY")
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidRequestError(
+            f"the object key {key!r} is not valid Unicode text (it holds a lone surrogate)"
+        ) from None
+    if size > MAX_KEY_BYTES:
+        raise InvalidRequestError(
+            f"the object key is {size} bytes long in UTF-8; S3 allows at most {MAX_KEY_BYTES}"
+        )
+    return key
+
+
+def _encode_short_key(key: str) -> str:
+    try:
+        return encode_path(key)
+    except UnicodeEncodeError:
+        return encode_path(_checked_key(key))  # raises the clear error
+
+
+def _check_expires_in(expires_in: Any) -> None:
+    if type(expires_in) is not int or not 1 <= expires_in <= MAX_EXPIRES_IN:
+        raise InvalidRequestError(
+            f"invalid expiry {expires_in!r}: SigV4 URLs last from 1 to {MAX_EXPIRES_IN} seconds (7 days); "
+            "give a whole number of seconds in that range"
+        )
+
+
+def _bad_method(method: object) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"invalid HTTP method {method!r}: use one of GET, PUT, DELETE, HEAD"
+    )
+
+
+def _epoch_second(now: datetime) -> int:
+    if not isinstance(now, datetime):
+        raise InvalidRequestError(f"now must be a datetime, not {type(now).__name__}")
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidRequestError(
+            "now must be an aware datetime, e.g. datetime.now(timezone.utc), so the signing time is unambiguous"
+        )
+    return int(now.astimezone(timezone.utc).timestamp())

@@ -1,0 +1,142 @@
+"""AWS Signature Version 4, query-string ("presigned URL") form, one function per step.
+
+Theory of operation (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html):
+
+1. ``canonical_request``: METHOD, the encoded path, the canonical query string (every parameter
+   but X-Amz-Signature, names and values encoded, sorted), the canonical headers, the list of
+   signed headers and the payload hash (S3 presigned URLs use ``UNSIGNED-PAYLOAD``), joined by
+   newlines.
+2. ``string_to_sign``: the algorithm, the request time, the credential scope
+   (``date/region/service/aws4_request``) and the hex SHA-256 of the canonical request.
+3. ``signing_key``: HMAC-SHA256 chained over the date, region, service and ``aws4_request``,
+   starting from ``"AWS4" + secret``. It depends only on those four values, so callers cache it
+   for the day.
+4. ``signature``: hex HMAC-SHA256 of the string to sign under the signing key.
+
+Nothing here reads the clock, the environment or the network: the time comes in as strings.
+The fast path in ``_presigner`` builds the same strings with fewer steps; the tests hold both
+to the published vectors and to botocore.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ._encoding import encode_query_component
+
+__all__ = [
+    "ALGORITHM",
+    "UNSIGNED_PAYLOAD",
+    "auth_query_params",
+    "canonical_headers",
+    "canonical_query_string",
+    "canonical_request",
+    "credential_scope",
+    "hmac_pads",
+    "signature",
+    "signing_key",
+    "string_to_sign",
+]
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+
+_inner_spaces = re.compile(r"\s+")
+
+
+def canonical_query_string(params: Iterable[tuple[str, str]]) -> str:
+    """Encode each name and value, sort by encoded name then value, join: ``b=2&a=1`` -> ``a=1&b=2``."""
+    encoded = sorted((encode_query_component(k), encode_query_component(v)) for k, v in params)
+    return "&".join(f"{k}={v}" for k, v in encoded)
+
+
+def canonical_headers(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
+    """Return (canonical header block, signed header list) for ``[("Host", "h"), ("X-A", " 1  2 ")]``.
+
+    Names are lower-cased and sorted; values are trimmed and inner runs of white space
+    (line folds included) collapse to one space; repeated names join their values with ``,``.
+    """
+    merged: dict[str, list[str]] = {}
+    for name, value in headers:
+        merged.setdefault(name.strip().lower(), []).append(_inner_spaces.sub(" ", value.strip()))
+    names = sorted(merged)
+    block = "".join(f"{n}:{','.join(merged[n])}\n" for n in names)
+    return block, ";".join(names)
+
+
+def canonical_request(
+    method: str,
+    canonical_uri: str,
+    canonical_query: str,
+    canonical_header_block: str,
+    signed_headers: str,
+    payload_hash: str = UNSIGNED_PAYLOAD,
+) -> str:
+    """Join the six parts of step 1: ``canonical_request("GET", "/k", "", "host:h\\n", "host")``."""
+    return (
+        f"{method}\n{canonical_uri}\n{canonical_query}\n"
+        f"{canonical_header_block}\n{signed_headers}\n{payload_hash}"
+    )
+
+
+def credential_scope(date_stamp: str, region: str, service: str = "s3") -> str:
+    """``credential_scope("20130524", "us-east-1") == "20130524/us-east-1/s3/aws4_request"``."""
+    return f"{date_stamp}/{region}/{service}/aws4_request"
+
+
+def string_to_sign(amz_date: str, scope: str, canonical_request_text: str) -> str:
+    """Step 2: ``string_to_sign("20130524T000000Z", scope, creq)``."""
+    digest = hashlib.sha256(canonical_request_text.encode("utf-8")).hexdigest()
+    return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"
+
+
+def signing_key(secret_access_key: str, date_stamp: str, region: str, service: str = "s3") -> bytes:
+    """Step 3: ``signing_key(secret, "20130524", "us-east-1")``; cache it per day."""
+    key = hmac.digest(("AWS4" + secret_access_key).encode("utf-8"), date_stamp.encode(), "sha256")
+    key = hmac.digest(key, region.encode(), "sha256")
+    key = hmac.digest(key, service.encode(), "sha256")
+    return hmac.digest(key, b"aws4_request", "sha256")
+
+
+def signature(key: bytes, string_to_sign_text: str) -> str:
+    """Step 4: hex HMAC-SHA256, ``signature(signing_key(...), sts)``."""
+    return hmac.digest(key, string_to_sign_text.encode("utf-8"), "sha256").hex()
+
+
+def hmac_pads(key: bytes) -> tuple[Any, Any]:
+    """SHA-256 states after absorbing ``key XOR ipad`` and ``key XOR opad`` (RFC 2104, section 2).
+
+    HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)). Keeping both states for the day turns each
+    signature into two cheap state copies instead of a full HMAC set-up (about 3x faster here):
+    ``inner, outer = hmac_pads(key); inner.update(m); outer.update(inner.digest())``.
+    """
+    block = key.ljust(64, b"\0")  # SigV4 signing keys are 32 bytes, shorter than the 64-byte block
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    return inner, outer
+
+
+def auth_query_params(
+    *,
+    access_key_id: str,
+    scope: str,
+    amz_date: str,
+    expires_in: int,
+    signed_headers: str,
+    session_token: str | None,
+) -> list[tuple[str, str]]:
+    """The ``X-Amz-*`` parameters of a presigned URL, X-Amz-Signature excepted, unencoded."""
+    params = [
+        ("X-Amz-Algorithm", ALGORITHM),
+        ("X-Amz-Credential", f"{access_key_id}/{scope}"),
+        ("X-Amz-Date", amz_date),
+        ("X-Amz-Expires", str(expires_in)),
+    ]
+    if session_token:
+        params.append(("X-Amz-Security-Token", session_token))
+    params.append(("X-Amz-SignedHeaders", signed_headers))
+    return params

@@ -1,0 +1,85 @@
+"""botocore as the reference implementation: the same request signed at the same time.
+
+botocore reads the clock itself, so its clock (not ours) is pinned here. Clients are cached
+because building one takes tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from unittest import mock
+from urllib.parse import urlsplit
+
+import botocore.session
+from botocore.config import Config
+
+OPERATIONS = {"GET": "get_object", "PUT": "put_object", "DELETE": "delete_object", "HEAD": "head_object"}
+
+
+def botocore_style(style: str, endpoint_url: str | None) -> str:
+    """The botocore setting that gives AWS CLI v2's hosts for our ``addressing_style``.
+
+    AWS CLI v2's "auto" is virtual-hosted on AWS (botocore: explicit "virtual" plus the regional
+    us-east-1 endpoint) and path style on a custom endpoint. We never put a bucket in front of
+    an IP address; botocore sometimes does, so those cases compare with its "path".
+    """
+    if endpoint_url is None:
+        return "path" if style == "path" else "virtual"
+    host = endpoint_url.split("//", 1)[1].split("/", 1)[0]
+    is_ip = host.startswith("[") or host.split(":")[0].replace(".", "").isdigit()
+    return "virtual" if style == "virtual" and not is_ip else "path"
+
+
+@functools.lru_cache(maxsize=None)
+def client(
+    *,
+    access_key_id: str,
+    secret_access_key: str,
+    session_token: str | None,
+    region: str | None,
+    endpoint_url: str | None = None,
+    addressing_style: str = "auto",
+    signature_version: str = "v4",
+    use_dualstack: bool = False,
+    use_accelerate: bool = False,
+    use_fips: bool = False,
+) -> object:
+    config = Config(
+        signature_version="s3v4" if signature_version == "v4" else "s3",
+        use_fips_endpoint=use_fips,
+        s3={
+            "addressing_style": botocore_style(addressing_style, endpoint_url),
+            "us_east_1_regional_endpoint": "regional",
+            "use_dualstack_endpoint": use_dualstack,
+            "use_accelerate_endpoint": use_accelerate,
+        },
+    )
+    session = botocore.session.get_session()
+    return session.create_client(
+        "s3",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
+        aws_session_token=session_token,
+        config=config,
+    )
+
+
+def presign(bucket: str, key: str, *, method: str, expires_in: int, now: datetime, **settings: object) -> str:
+    """botocore's presigned URL for the same request at ``now`` (an aware UTC datetime)."""
+    c = client(**settings)  # type: ignore[arg-type]
+    naive_utc = now.replace(tzinfo=None)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=naive_utc), mock.patch(
+        "botocore.auth.time.time", return_value=now.timestamp()
+    ):
+        return c.generate_presigned_url(  # type: ignore[attr-defined,no-any-return]
+            OPERATIONS[method], Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in, HttpMethod=method
+        )
+
+
+def parts(url: str) -> tuple[str, str, str, list[str]]:
+    """Scheme, host, encoded path and the sorted raw ``name=value`` query pairs of a URL."""
+    split = urlsplit(url)
+    return split.scheme, split.netloc, split.path, sorted(split.query.split("&"))

