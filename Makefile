@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m compileall -q src  # byte-code even where PYTHONDONTWRITEBYTECODE is set: start-up
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -5,22 +5,21 @@ S3's rule (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-a
 upper case; in an object key ``/`` is kept too. A space is ``%20`` (never ``+``). Keys are
 encoded exactly once and never normalized: ``a//b``, ``./`` and ``../`` stay as they are.
 
-How: most keys need no encoding, which one regular-expression match tells. The others go
-through ``str.translate`` with a table from code point to its encoded form, filled on first
-use; that is about twice as fast as ``urllib.parse.quote`` and gives the same result.
+How: ``str.translate`` with a table from code point to its encoded form, filled on first use;
+about twice as fast as ``urllib.parse.quote``, with the same result, and without importing
+``re`` or ``urllib`` (start-up time). The bulk fast path in ``_presigner`` first checks with a
+regular expression whether a key needs encoding at all.
 """
 
 from __future__ import annotations
 
-import re
-
-__all__ = ["encode_path", "encode_query_component", "needs_no_path_encoding"]
+__all__ = ["PATH_SAFE_PATTERN", "encode_path", "encode_query_component"]
 
 _UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 _TABLE_LIMIT = 1 << 16  # past this many distinct characters, encode without remembering
 
-needs_no_path_encoding = re.compile(r"[A-Za-z0-9\-._~/]*").fullmatch
-_needs_no_query_encoding = re.compile(r"[A-Za-z0-9\-._~]*").fullmatch
+# For callers that check first whether a key needs encoding (what _PATH_TABLE keeps).
+PATH_SAFE_PATTERN = r"[A-Za-z0-9\-._~/]*"
 
 
 class _PercentTable(dict[int, str]):
@@ -45,13 +44,9 @@ _QUERY_TABLE = _PercentTable(_UNRESERVED)
 
 def encode_path(text: str) -> str:
     """Encode an object key for the URL path, keeping ``/``: ``encode_path("a b/c+d") == "a%20b/c%2Bd"``."""
-    if needs_no_path_encoding(text):
-        return text
     return text.translate(_PATH_TABLE)
 
 
 def encode_query_component(text: str) -> str:
     """Encode a query name or value, ``/`` included: ``encode_query_component("a/b c") == "a%2Fb%20c"``."""
-    if _needs_no_query_encoding(text):
-        return text
     return text.translate(_QUERY_TABLE)

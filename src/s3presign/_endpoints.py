@@ -18,10 +18,6 @@ Rules, in order:
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from urllib.parse import urlsplit
-
 from ._errors import ConfigurationError, InvalidRequestError
 
 __all__ = ["Endpoint", "EndpointRules", "is_virtual_hostable", "validate_bucket"]
@@ -29,40 +25,61 @@ __all__ = ["Endpoint", "EndpointRules", "is_virtual_hostable", "validate_bucket"
 ADDRESSING_STYLES = ("auto", "virtual", "path")
 
 
-@dataclass(frozen=True)
 class _Partition:
-    name: str
-    region_pattern: re.Pattern[str]
-    dns_suffix: str
-    fips: bool = True
-    dualstack: bool = True
-    accelerate: bool = True
+    """One AWS partition: which regions it holds and what its S3 endpoints offer."""
+
+    __slots__ = ("accelerate", "dns_suffix", "dualstack", "fips", "name", "prefix")
+
+    def __init__(self, name: str, prefix: tuple[str, ...], dns_suffix: str, *, fips: bool = True,
+                 dualstack: bool = True, accelerate: bool = True) -> None:
+        self.name = name
+        self.prefix = prefix  # region = prefix + (word, number), e.g. us-gov-west-1
+        self.dns_suffix = dns_suffix
+        self.fips = fips
+        self.dualstack = dualstack
+        self.accelerate = accelerate
+
+    def holds(self, parts: list[str]) -> bool:
+        n = len(self.prefix)
+        return (len(parts) == n + 2 and tuple(parts[:n]) == self.prefix and parts[n] != ""
+                and parts[n + 1].isdigit())
 
 
-# From the AWS partitions model (botocore/data/partitions.json) and the S3 endpoint rules.
+# From the AWS partitions model (botocore/data/partitions.json, "regionRegex") and the S3
+# endpoint rules; regions that match none belong to "aws". (No regular expressions: start-up.)
 _PARTITIONS = (
-    _Partition("aws-cn", re.compile(r"cn-\w+-\d+"), "amazonaws.com.cn", fips=False, accelerate=False),
-    _Partition("aws-us-gov", re.compile(r"us-gov-\w+-\d+"), "amazonaws.com"),
-    _Partition("aws-iso", re.compile(r"us-iso-\w+-\d+"), "c2s.ic.gov"),
-    _Partition("aws-iso-b", re.compile(r"us-isob-\w+-\d+"), "sc2s.sgov.gov"),
-    _Partition("aws-iso-e", re.compile(r"eu-isoe-\w+-\d+"), "cloud.adc-e.uk", dualstack=False),
-    _Partition("aws-iso-f", re.compile(r"us-isof-\w+-\d+"), "csp.hci.ic.gov", dualstack=False),
-    _Partition("aws-eusc", re.compile(r"eusc-de-\w+-\d+"), "amazonaws.eu"),
+    _Partition("aws-cn", ("cn",), "amazonaws.com.cn", fips=False, accelerate=False),
+    _Partition("aws-us-gov", ("us", "gov"), "amazonaws.com"),
+    _Partition("aws-iso", ("us", "iso"), "c2s.ic.gov"),
+    _Partition("aws-iso-b", ("us", "isob"), "sc2s.sgov.gov"),
+    _Partition("aws-iso-e", ("eu", "isoe"), "cloud.adc-e.uk", dualstack=False),
+    _Partition("aws-iso-f", ("us", "isof"), "csp.hci.ic.gov", dualstack=False),
+    _Partition("aws-eusc", ("eusc", "de"), "amazonaws.eu"),
 )
-_AWS = _Partition("aws", re.compile(r".*"), "amazonaws.com")
+_AWS = _Partition("aws", (), "amazonaws.com")
 
-_region_shape = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-_bucket_shape = re.compile(r"[A-Za-z0-9._-]{1,255}")
-_dns_label = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
-_ipv4_shape = re.compile(r"\d+\.\d+\.\d+\.\d+")
+_LOWER_DIGITS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LABEL_CHARS = _LOWER_DIGITS | {"-"}
+_BUCKET_CHARS = _LABEL_CHARS | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ._")
 
 
 def partition_of(region: str) -> _Partition:
     """The partition a region belongs to: ``partition_of("cn-north-1").dns_suffix == "amazonaws.com.cn"``."""
+    parts = region.split("-")
     for partition in _PARTITIONS:
-        if partition.region_pattern.fullmatch(region):
+        if partition.holds(parts):
             return partition
     return _AWS
+
+
+def _is_dns_label(text: str) -> bool:
+    """``[a-z0-9]([a-z0-9-]*[a-z0-9])?``."""
+    return bool(text) and _LABEL_CHARS.issuperset(text) and text[0] != "-" and text[-1] != "-"
+
+
+def _is_ipv4_shape(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) == 4 and all(p.isascii() and p.isdigit() for p in parts)
 
 
 def validate_bucket(bucket: str) -> None:
@@ -74,7 +91,7 @@ def validate_bucket(bucket: str) -> None:
             f"bucket {bucket!r} is an ARN: access points and Outposts are not supported yet, "
             "give the bucket name instead"
         )
-    if not _bucket_shape.fullmatch(bucket):
+    if len(bucket) > 255 or not _BUCKET_CHARS.issuperset(bucket):
         raise InvalidRequestError(
             f"invalid bucket name {bucket!r}: bucket names use only letters, digits, '.', '-' and '_' "
             "(new buckets: 3-63 lower-case letters, digits, '.' and '-')"
@@ -90,21 +107,38 @@ def is_virtual_hostable(bucket: str, *, allow_dots: bool) -> bool:
     if not 3 <= len(bucket) <= 63:
         return False
     if not allow_dots:
-        return _dns_label.fullmatch(bucket) is not None
-    if _ipv4_shape.fullmatch(bucket):
+        return _is_dns_label(bucket)
+    if _is_ipv4_shape(bucket):
         return False
-    return all(_dns_label.fullmatch(label) for label in bucket.split("."))
+    return all(_is_dns_label(label) for label in bucket.split("."))
 
 
-@dataclass(frozen=True)
 class Endpoint:
-    """Where one bucket's objects live: ``url_prefix + encoded_key`` is the URL without its query."""
+    """Where one bucket's objects live: ``url_prefix + encoded_key`` is the URL without its query.
 
-    scheme: str
-    netloc: str  # host[:port] as it appears in the URL
-    host_header: str  # what the client sends as Host, hence what is signed (default port dropped)
-    path_prefix: str  # "/bucket/", "/base/bucket/", or "/" when the bucket is in the host
-    signing_region: str
+    ``netloc`` is host[:port] as in the URL; ``host_header`` is what the client sends as Host,
+    hence what is signed (a default port dropped); ``path_prefix`` is "/bucket/",
+    "/base/bucket/", or "/" when the bucket is in the host.
+    """
+
+    __slots__ = ("host_header", "netloc", "path_prefix", "scheme", "signing_region")
+
+    def __init__(self, scheme: str, netloc: str, host_header: str, path_prefix: str, signing_region: str) -> None:
+        self.scheme = scheme
+        self.netloc = netloc
+        self.host_header = host_header
+        self.path_prefix = path_prefix
+        self.signing_region = signing_region
+
+    def __repr__(self) -> str:
+        return f"Endpoint(url_prefix={self.url_prefix!r}, signing_region={self.signing_region!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Endpoint):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def url_prefix(self) -> str:
@@ -112,23 +146,24 @@ class Endpoint:
         return f"{self.scheme}://{self.netloc}{self.path_prefix}"
 
 
-@dataclass(frozen=True)
 class EndpointRules:
     """The settings that decide every bucket's ``Endpoint``, checked once when built."""
 
-    region: str | None = None
-    endpoint_url: str | None = None
-    addressing_style: str = "auto"
-    use_dualstack: bool = False
-    use_accelerate: bool = False
-    use_fips: bool = False
+    __slots__ = ("addressing_style", "endpoint_url", "region", "use_accelerate", "use_dualstack", "use_fips")
 
-    def __post_init__(self) -> None:
-        region = self.region
+    def __init__(self, *, region: str | None = None, endpoint_url: str | None = None,
+                 addressing_style: str = "auto", use_dualstack: bool = False, use_accelerate: bool = False,
+                 use_fips: bool = False) -> None:
         if region == "aws-global":  # botocore's name for "the global endpoint"
-            object.__setattr__(self, "region", None)
+            region = None
         elif region is not None:
             validate_region(region)
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.addressing_style = addressing_style
+        self.use_dualstack = use_dualstack
+        self.use_accelerate = use_accelerate
+        self.use_fips = use_fips
         if self.addressing_style not in ADDRESSING_STYLES:
             raise ConfigurationError(
                 f"invalid addressing style {self.addressing_style!r}: use one of auto, virtual, path"
@@ -192,7 +227,7 @@ class EndpointRules:
     def _custom_endpoint(self, bucket: str) -> Endpoint:
         assert self.endpoint_url is not None
         scheme, netloc, host_header, hostname, base = _parse_endpoint_url(self.endpoint_url)
-        is_ip = ":" in hostname or _ipv4_shape.fullmatch(hostname) is not None
+        is_ip = ":" in hostname or _is_ipv4_shape(hostname)
         if (
             self.addressing_style == "virtual"
             and not is_ip
@@ -205,7 +240,7 @@ class EndpointRules:
 
 def validate_region(region: str) -> None:
     """Raise ``ConfigurationError`` unless ``region`` looks like ``us-west-2``."""
-    if not isinstance(region, str) or not _region_shape.fullmatch(region):
+    if not isinstance(region, str) or len(region) > 63 or not _is_dns_label(region):
         raise ConfigurationError(
             f"invalid region {region!r}: a region is lower-case letters, digits and '-', like us-west-2"
         )
@@ -213,6 +248,8 @@ def validate_region(region: str) -> None:
 
 def _parse_endpoint_url(url: str) -> tuple[str, str, str, str, str]:
     """Split and check an endpoint URL: (scheme, netloc, host header, hostname, base path)."""
+    from urllib.parse import urlsplit  # only custom endpoints need it: kept off start-up
+
     problem = None
     if not isinstance(url, str) or not url:
         problem = "it is empty"

@@ -19,18 +19,20 @@ check both against the published vectors and botocore.
 
 from __future__ import annotations
 
-import binascii
-import hashlib
 import time
-from datetime import datetime, timezone
-from typing import Any
+from binascii import hexlify as _hexlify
 
 from . import _sigv2, _sigv4
 from ._credentials import Credentials
-from ._encoding import encode_path, encode_query_component
-from ._encoding import needs_no_path_encoding as _plain_path
+from ._encoding import PATH_SAFE_PATTERN, encode_path, encode_query_component
 from ._endpoints import Endpoint, EndpointRules
 from ._errors import ConfigurationError, InvalidRequestError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+    from typing import Any
 
 __all__ = ["METHODS", "MAX_EXPIRES_IN", "Presigner", "SignedDetails"]
 
@@ -40,9 +42,23 @@ MAX_KEY_BYTES = 1024
 SIGNATURE_VERSIONS = ("v4", "v2")
 _MAX_CACHED_BUCKETS = 4096
 
-_sha256 = hashlib.sha256
-_hexlify = binascii.hexlify
 _time = time.time
+
+# The fast path's tools: OpenSSL's SHA-256 (2.5x faster per hash than the built-in one) and a
+# regular expression for "nothing to encode". Importing them costs several milliseconds, more
+# than a one-URL command spends signing, so they load on first use: every presign() meets a
+# new bucket in _bucket() first, which calls _load_fast_path().
+_sha256: Callable[[bytes], Any] = _sigv4.builtin_sha256
+_plain_path: Callable[[str], object] = bool
+
+
+def _load_fast_path() -> None:
+    global _sha256, _plain_path
+    import hashlib
+    import re
+
+    _sha256 = hashlib.sha256
+    _plain_path = re.compile(PATH_SAFE_PATTERN).fullmatch
 
 
 class SignedDetails:
@@ -222,6 +238,8 @@ class Presigner:
     # -- caches -----------------------------------------------------------------------------
 
     def _bucket(self, bucket: str) -> tuple[str, str, str]:
+        if _plain_path is bool:
+            _load_fast_path()
         endpoint = self._rules.endpoint_for(bucket)
         entry = (endpoint.url_prefix, endpoint.path_prefix,
                  f"\nhost:{endpoint.host_header}\n\nhost\n{_sigv4.UNSIGNED_PAYLOAD}")
@@ -238,7 +256,7 @@ class Presigner:
         day = self._day
         if day[0] != date_stamp:
             key = _sigv4.signing_key(self._credentials.secret_access_key, date_stamp, region)
-            day = (date_stamp, *_sigv4.hmac_pads(key))
+            day = (date_stamp, *_sigv4.hmac_pads(key, _sha256))
             self._day = day
         scope = _sigv4.credential_scope(date_stamp, region)
         params = _sigv4.auth_query_params(
@@ -336,10 +354,12 @@ def _bad_method(method: object) -> InvalidRequestError:
 
 
 def _epoch_second(now: datetime) -> int:
-    if not isinstance(now, datetime):
-        raise InvalidRequestError(f"now must be a datetime, not {type(now).__name__}")
-    if now.tzinfo is None or now.utcoffset() is None:
+    try:
+        offset = now.utcoffset()
+    except AttributeError:
+        raise InvalidRequestError(f"now must be a datetime, not {type(now).__name__}") from None
+    if offset is None:
         raise InvalidRequestError(
             "now must be an aware datetime, e.g. datetime.now(timezone.utc), so the signing time is unambiguous"
         )
-    return int(now.astimezone(timezone.utc).timestamp())
+    return int(now.timestamp())  # an aware datetime's timestamp is the UTC epoch time

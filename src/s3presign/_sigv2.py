@@ -15,9 +15,13 @@ sub-resources (``versionId``, ``response-*``, ...) sorted and not encoded.
 
 from __future__ import annotations
 
-import base64
-import hmac
-from collections.abc import Iterable
+from binascii import b2a_base64
+
+from _sha1 import sha1  # type: ignore[import-not-found,unused-ignore]
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["canonical_resource", "signature", "string_to_sign"]
 
@@ -47,5 +51,10 @@ def string_to_sign(
 
 def signature(secret_access_key: str, string_to_sign_text: str) -> str:
     """Base64 HMAC-SHA1, not yet URL-encoded: ``signature(secret, sts)``."""
-    digest = hmac.digest(secret_access_key.encode("utf-8"), string_to_sign_text.encode("utf-8"), "sha1")
-    return base64.b64encode(digest).decode("ascii")
+    key = secret_access_key.encode("utf-8")
+    if len(key) > 64:  # RFC 2104: keys longer than the block are hashed first
+        key = sha1(key).digest()
+    block = key.ljust(64, b"\0")
+    inner = sha1(bytes(b ^ 0x36 for b in block) + string_to_sign_text.encode("utf-8")).digest()
+    digest = sha1(bytes(b ^ 0x5C for b in block) + inner).digest()
+    return b2a_base64(digest, newline=False).decode("ascii")
