@@ -24,9 +24,10 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
-## make bench: presign throughput side by side with boto3, minio, obstore, libpresign
+## make bench: presign throughput side by side with boto3, minio, obstore, libpresign; start-up
 bench: $(STAMP)
 	$(PY) benchmarks/bench_presign.py
+	$(PY) benchmarks/bench_startup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis build src/*.egg-info

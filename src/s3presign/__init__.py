@@ -8,7 +8,7 @@
 from ._credentials import Credentials
 from ._endpoints import Endpoint
 from ._errors import ConfigFileError, ConfigurationError, CredentialsError, Error, InvalidRequestError
-from ._presigner import Presigner, SignedDetails
+from ._presigner import Presigner, SignedDetails, presign
 
 __version__ = "0.1.0"
 
@@ -23,4 +23,5 @@ __all__ = [
     "Presigner",
     "SignedDetails",
     "__version__",
+    "presign",
 ]

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
-__all__ = ["METHODS", "MAX_EXPIRES_IN", "Presigner", "SignedDetails"]
+__all__ = ["METHODS", "MAX_EXPIRES_IN", "Presigner", "SignedDetails", "presign"]
 
 METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 MAX_EXPIRES_IN = 604800  # seven days, the longest S3 accepts for SigV4
@@ -62,12 +62,14 @@ def _load_fast_path() -> None:
 
 
 class SignedDetails:
-    """What went into one signature, for ``--debug`` and tests: URL, canonical request, string to sign."""
+    """What went into one signature, for ``--debug`` and tests: the URL, when it was signed
+    (epoch seconds), the canonical request (empty for SigV2) and the string to sign."""
 
-    __slots__ = ("canonical_request", "string_to_sign", "url")
+    __slots__ = ("canonical_request", "signed_at", "string_to_sign", "url")
 
-    def __init__(self, url: str, canonical_request: str, string_to_sign: str) -> None:
+    def __init__(self, url: str, signed_at: int, canonical_request: str, string_to_sign: str) -> None:
         self.url = url
+        self.signed_at = signed_at
         self.canonical_request = canonical_request
         self.string_to_sign = string_to_sign
 
@@ -124,6 +126,22 @@ class Presigner:
         self._second: tuple[int, Any, str, Any, Any] = (-1, None, "", None, None)
 
     # -- public -----------------------------------------------------------------------------
+
+    @classmethod
+    def from_config(
+        cls,
+        profile: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+    ) -> Presigner:
+        """A signer configured as AWS CLI v2 would be: ``Presigner.from_config(profile="dev")``.
+
+        Reads the environment and the AWS config and credentials files (see ``_config``).
+        """
+        from ._config import resolve
+
+        resolved = resolve(profile=profile, region=region, endpoint_url=endpoint_url)
+        return cls(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
 
     @property
     def credentials(self) -> Credentials:
@@ -215,7 +233,7 @@ class Presigner:
         to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
         key_bytes = _sigv4.signing_key(self._credentials.secret_access_key, amz_date[:8], endpoint.signing_region)
         url = f"{endpoint.url_prefix}{path}?{query}&X-Amz-Signature={_sigv4.signature(key_bytes, to_sign)}"
-        return SignedDetails(url, canonical, to_sign)
+        return SignedDetails(url, second, canonical, to_sign)
 
     # -- pickling: settings only, caches are rebuilt ----------------------------------------
 
@@ -299,7 +317,23 @@ class Presigner:
         )
         if token:
             query += f"&x-amz-security-token={encode_query_component(token)}"
-        return SignedDetails(f"{endpoint.url_prefix}{path}?{query}", "", to_sign)
+        return SignedDetails(f"{endpoint.url_prefix}{path}?{query}", second, "", to_sign)
+
+
+def presign(
+    uri: str,
+    method: str = "GET",
+    expires_in: int = 3600,
+    region: str | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+) -> str:
+    """One URL with the AWS configuration, like ``aws s3 presign``: ``presign("s3://bkt/key")``."""
+    from ._uri import parse_s3_uri
+
+    bucket, key = parse_s3_uri(uri)
+    signer = Presigner.from_config(profile=profile, region=region, endpoint_url=endpoint_url)
+    return signer.presign_details(bucket, key, method, expires_in).url
 
 
 def _rebuild(

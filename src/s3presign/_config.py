@@ -1,0 +1,414 @@
+"""AWS configuration as AWS CLI v2 resolves it: flags, environment, config and credentials files.
+
+Every resolved value remembers where it came from (``Setting.source``) for ``--debug``.
+Precedence (see the AWS CLI v2 "Configuration and credential file settings" guide):
+
+- profile:  --profile > AWS_PROFILE > AWS_DEFAULT_PROFILE > "default"
+- region:   --region > AWS_REGION > AWS_DEFAULT_REGION > profile ``region``
+- endpoint: --endpoint-url > AWS_ENDPOINT_URL_S3 > AWS_ENDPOINT_URL > ``[services X]`` ``s3 =
+  endpoint_url`` > profile ``endpoint_url``; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the
+  profile's ``ignore_configured_endpoint_urls``) keeps only the flag
+- credentials: environment (not with an explicit --profile) > assume role > web identity > SSO >
+  credentials file > ``credential_process`` > config file keys > container > instance metadata.
+  The sources this version cannot use yet raise a clear error instead of being skipped.
+
+The files are INI as Python's RawConfigParser reads them (what botocore uses): ``#``/``;``
+comments, ``name = value`` or ``name: value``, names lower-cased, indented lines continue a
+value, and a value that starts on the next line (``s3 =`` then indented ``name = value``
+lines) is a nested group. Missing files are fine; unreadable or malformed ones are errors
+that name the file and line.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ._credentials import Credentials
+from ._errors import ConfigFileError, ConfigurationError, CredentialsError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["Resolved", "Setting", "parse_config", "resolve"]
+
+CREDENTIAL_PROCESS_TIMEOUT = 60.0  # seconds; S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT overrides
+_TRUE = ("true", "1", "yes", "on")
+
+
+class Setting:
+    """A resolved value and where it came from, e.g. ``Setting("us-west-2", "env AWS_REGION")``."""
+
+    __slots__ = ("source", "value")
+
+    def __init__(self, value: object, source: str) -> None:
+        self.value = value
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"Setting({self.value!r}, {self.source!r})"
+
+
+# -- files -------------------------------------------------------------------------------------
+
+Section = dict[str, "str | dict[str, str]"]
+
+
+def parse_config(text: str, path: str) -> dict[str, Section]:
+    """Parse one AWS config or credentials file into ``{section: {name: value or nested dict}}``."""
+    sections: dict[str, Section] = {}
+    raw: dict[str, list[str]] | None = None  # name -> value lines of the current section
+    raw_lines: dict[str, int] = {}
+    current: str | None = None
+    name: str | None = None
+
+    def close_section() -> None:
+        if current is None or raw is None:
+            return
+        section = sections.setdefault(current, {})
+        for key, lines in raw.items():
+            section[key] = _value(lines, path, raw_lines[key])
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#;":
+            if not stripped:
+                name = None  # a blank line ends a continued value
+            continue
+        if line[0] in " \t" and name is not None and raw is not None:
+            raw[name].append(stripped)
+            continue
+        if stripped.startswith("["):
+            if not stripped.endswith("]") or len(stripped) < 3:
+                raise ConfigFileError(f"{path}, line {number}: malformed section header {stripped!r}; "
+                                      "write it as [default] or [profile NAME]")
+            close_section()
+            current, raw, raw_lines, name = stripped[1:-1].strip(), {}, {}, None
+            continue
+        if current is None or raw is None:
+            raise ConfigFileError(f"{path}, line {number}: {stripped!r} is outside any section; "
+                                  "put it under [default] or [profile NAME]")
+        cut = min((i for i in (stripped.find("="), stripped.find(":")) if i > 0), default=-1)
+        if cut < 0:
+            raise ConfigFileError(f"{path}, line {number}: expected 'name = value', found {stripped!r}")
+        name = stripped[:cut].strip().lower()
+        raw[name] = [stripped[cut + 1:].strip()]
+        raw_lines[name] = number
+    close_section()
+    return sections
+
+
+def _value(lines: list[str], path: str, number: int) -> str | dict[str, str]:
+    if lines[0] or len(lines) == 1:
+        return "\n".join(lines)
+    nested: dict[str, str] = {}
+    for offset, line in enumerate(lines[1:], start=1):
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigFileError(f"{path}, line {number + offset}: expected 'name = value' in the nested "
+                                  f"settings, found {line!r}")
+        nested[key.strip().lower()] = value.strip()
+    return nested
+
+
+def _read(path: str) -> dict[str, Section]:
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigFileError(f"cannot read {path}: {reason}") from None
+    return parse_config(text, path)
+
+
+class _Files:
+    """The config and credentials files, split into profiles, sso-sessions and services."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        home = env.get("HOME") or os.path.expanduser("~")
+        self.config_path = os.path.expanduser(env.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config"))
+        self.credentials_path = os.path.expanduser(
+            env.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(home, ".aws", "credentials"))
+        self.config_profiles: dict[str, Section] = {}
+        self.services: dict[str, Section] = {}
+        self.sso_sessions: dict[str, Section] = {}
+        for header, section in _read(self.config_path).items():
+            kind, _, rest = header.partition(" ")
+            if header == "default":
+                self.config_profiles.setdefault("default", {}).update(section)
+            elif kind == "profile" and rest.strip():
+                self.config_profiles.setdefault(rest.strip(), {}).update(section)
+            elif kind == "services" and rest.strip():
+                self.services[rest.strip()] = section
+            elif kind == "sso-session" and rest.strip():
+                self.sso_sessions[rest.strip()] = section
+        self.credential_profiles = _read(self.credentials_path)
+
+    def has_profile(self, name: str) -> bool:
+        return name in self.config_profiles or name in self.credential_profiles
+
+    def merged(self, name: str) -> Section:
+        """The profile as botocore sees it: credentials-file values win over config-file ones."""
+        return {**self.config_profiles.get(name, {}), **self.credential_profiles.get(name, {})}
+
+
+# -- resolution ----------------------------------------------------------------------------------
+
+
+class Resolved:
+    """Everything needed to build a Presigner, each value with its source."""
+
+    __slots__ = ("addressing_style", "credentials", "endpoint_url", "profile", "region", "signature_version",
+                 "use_accelerate", "use_dualstack", "use_fips")
+
+    profile: Setting
+    region: Setting
+    endpoint_url: Setting
+    addressing_style: Setting
+    signature_version: Setting
+    use_dualstack: Setting
+    use_accelerate: Setting
+    use_fips: Setting
+    credentials: Setting
+
+    def presigner_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for ``Presigner`` besides the credentials."""
+        return {
+            "region": self.region.value,
+            "endpoint_url": self.endpoint_url.value,
+            "addressing_style": self.addressing_style.value,
+            "signature_version": self.signature_version.value,
+            "use_dualstack": self.use_dualstack.value,
+            "use_accelerate": self.use_accelerate.value,
+            "use_fips": self.use_fips.value,
+        }
+
+    def describe(self) -> list[str]:
+        """One line per setting, ``name = value (source)``; the secret never appears."""
+        lines = []
+        for name in self.__slots__:
+            setting: Setting = getattr(self, name)
+            value = setting.value
+            if isinstance(value, Credentials):
+                token = ", with a session token" if value.session_token else ""
+                value = f"access key id {value.access_key_id}{token}"
+            lines.append(f"{name} = {value} ({setting.source})")
+        return lines
+
+
+def resolve(
+    *,
+    profile: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    addressing_style: str | None = None,
+    signature_version: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Resolved:
+    """Resolve settings and credentials: ``resolve(profile="dev")`` reads os.environ and ~/.aws."""
+    env = os.environ if env is None else env
+    files = _Files(env)
+    out = Resolved()
+
+    if profile is not None:
+        out.profile = Setting(profile, "--profile")
+    elif env.get("AWS_PROFILE"):
+        out.profile = Setting(env["AWS_PROFILE"], "env AWS_PROFILE")
+    elif env.get("AWS_DEFAULT_PROFILE"):
+        out.profile = Setting(env["AWS_DEFAULT_PROFILE"], "env AWS_DEFAULT_PROFILE")
+    else:
+        out.profile = Setting("default", "default")
+    name = str(out.profile.value)
+    if name != "default" and not files.has_profile(name):
+        raise ConfigurationError(
+            f"the profile {name!r} ({out.profile.source}) is not in {files.config_path} or "
+            f"{files.credentials_path}; add it (aws configure --profile {name}) or choose another"
+        )
+    where = f"[profile {name}]" if name != "default" else "[default]"
+    section = files.merged(name)
+
+    def from_profile(key: str) -> Setting | None:
+        value = section.get(key)
+        if isinstance(value, str) and value:
+            file = files.credentials_path if key in files.credential_profiles.get(name, {}) else files.config_path
+            return Setting(value, f"{file} {where if file == files.config_path else '[' + name + ']'} {key}")
+        return None
+
+    def s3_setting(key: str) -> Setting | None:
+        nested = section.get("s3")
+        if isinstance(nested, dict) and nested.get(key):
+            return Setting(nested[key], f"{files.config_path} {where} s3.{key}")
+        return None
+
+    out.region = (
+        Setting(region, "--region") if region is not None
+        else Setting(env["AWS_REGION"], "env AWS_REGION") if env.get("AWS_REGION")
+        else Setting(env["AWS_DEFAULT_REGION"], "env AWS_DEFAULT_REGION") if env.get("AWS_DEFAULT_REGION")
+        else from_profile("region") or Setting(None, "not set: the global endpoint, signed for us-east-1")
+    )
+    out.endpoint_url = _endpoint(endpoint_url, env, files, section, where, from_profile)
+
+    style = (Setting(addressing_style, "--addressing-style") if addressing_style is not None
+             else s3_setting("addressing_style") or Setting("auto", "default"))
+    out.addressing_style = style
+    version = (Setting(signature_version, "--signature-version") if signature_version is not None
+               else s3_setting("signature_version") or Setting("v4", "default"))
+    version.value = {"s3v4": "v4", "s3": "v2", "v4": "v4", "v2": "v2"}.get(str(version.value), version.value)
+    out.signature_version = version
+    out.use_dualstack = _flag(env, "AWS_USE_DUALSTACK_ENDPOINT", s3_setting("use_dualstack_endpoint")
+                              or from_profile("use_dualstack_endpoint"))
+    out.use_accelerate = _flag(env, None, s3_setting("use_accelerate_endpoint"))
+    out.use_fips = _flag(env, "AWS_USE_FIPS_ENDPOINT", from_profile("use_fips_endpoint"))
+    out.credentials = _credentials(env, files, name, section, where, explicit_profile=profile is not None)
+    return out
+
+
+def _flag(env: Mapping[str, str], variable: str | None, configured: Setting | None) -> Setting:
+    if variable and env.get(variable):
+        return Setting(env[variable].strip().lower() in _TRUE, f"env {variable}")
+    if configured is not None:
+        return Setting(str(configured.value).strip().lower() in _TRUE, configured.source)
+    return Setting(False, "default")
+
+
+def _endpoint(flag: str | None, env: Mapping[str, str], files: _Files, section: Section, where: str,
+              from_profile: object) -> Setting:
+    if flag is not None:
+        return Setting(flag, "--endpoint-url")
+    ignore = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+    if ignore is not None:
+        if ignore.strip().lower() in _TRUE:
+            return Setting(None, "not set (env AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)")
+    elif str(section.get("ignore_configured_endpoint_urls", "")).strip().lower() in _TRUE:
+        return Setting(None, f"not set ({files.config_path} {where} ignore_configured_endpoint_urls)")
+    for variable in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+        if env.get(variable):
+            return Setting(env[variable], f"env {variable}")
+    services = section.get("services")
+    if isinstance(services, str) and services:
+        block = files.services.get(services, {}).get("s3")
+        if isinstance(block, dict) and block.get("endpoint_url"):
+            return Setting(block["endpoint_url"], f"{files.config_path} [services {services}] s3.endpoint_url")
+    value = section.get("endpoint_url")
+    if isinstance(value, str) and value:
+        return Setting(value, f"{files.config_path} {where} endpoint_url")
+    return Setting(None, "not set: AWS")
+
+
+_NOT_YET = (
+    # (profile key, what it is) for sources that need the network; they arrive in a later version.
+    ("role_arn", "assume role"),
+    ("web_identity_token_file", "web identity"),
+    ("sso_session", "SSO"),
+    ("sso_start_url", "SSO"),
+    ("sso_account_id", "SSO"),
+)
+
+
+def _credentials(env: Mapping[str, str], files: _Files, name: str, section: Section, where: str, *,
+                 explicit_profile: bool) -> Setting:
+    if not explicit_profile:
+        key_id, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+        if key_id or secret:
+            if not (key_id and secret):
+                missing = "AWS_SECRET_ACCESS_KEY" if key_id else "AWS_ACCESS_KEY_ID"
+                raise CredentialsError(f"partial credentials in the environment: {missing} is not set; "
+                                       "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither")
+            token = env.get("AWS_SESSION_TOKEN") or env.get("AWS_SECURITY_TOKEN")
+            return Setting(Credentials(key_id, secret, token), "env AWS_ACCESS_KEY_ID")
+    for key, what in _NOT_YET:
+        if section.get(key):
+            raise CredentialsError(
+                f"profile {name!r} gets its credentials by {what} ({key} in {files.config_path} {where}), "
+                "which s3presign does not support yet; use a profile with access keys or credential_process, "
+                "or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            )
+    if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") and env.get("AWS_ROLE_ARN"):
+        raise CredentialsError("web identity credentials (AWS_WEB_IDENTITY_TOKEN_FILE) are not supported yet; "
+                               "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead")
+    static = _static_keys(files.credential_profiles.get(name, {}), f"{files.credentials_path} [{name}]")
+    if static is not None:
+        return static
+    process = section.get("credential_process")
+    if isinstance(process, str) and process:
+        return Setting(run_credential_process(process, name, env),
+                       f"credential_process in {files.config_path} {where}")
+    static = _static_keys(files.config_profiles.get(name, {}), f"{files.config_path} {where}")
+    if static is not None:
+        return static
+    if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+        raise CredentialsError("container credentials (AWS_CONTAINER_CREDENTIALS_*) are not supported yet; "
+                               "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead")
+    raise CredentialsError(
+        f"no credentials found for profile {name!r}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
+        f"aws_access_key_id and aws_secret_access_key to {files.credentials_path} [{name}] "
+        "(instance and container roles are not supported yet)"
+    )
+
+
+def _static_keys(section: Section, where: str) -> Setting | None:
+    key_id, secret = section.get("aws_access_key_id"), section.get("aws_secret_access_key")
+    if not key_id and not secret:
+        return None
+    if not (isinstance(key_id, str) and key_id and isinstance(secret, str) and secret):
+        missing = "aws_secret_access_key" if key_id else "aws_access_key_id"
+        raise CredentialsError(f"partial credentials in {where}: {missing} is missing; add it or remove the other")
+    token = section.get("aws_session_token") or section.get("aws_security_token")
+    return Setting(Credentials(key_id, secret, token if isinstance(token, str) else None), where)
+
+
+def run_credential_process(command: str, profile: str, env: Mapping[str, str]) -> Credentials:
+    """Run a ``credential_process`` command (split like a shell would, run without one) and parse its JSON."""
+    import json
+    import shlex
+    import subprocess
+
+    what = f"credential_process for profile {profile!r}"
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise CredentialsError(f"{what} cannot be parsed ({exc}); check its quotes") from None
+    if not argv:
+        raise CredentialsError(f"{what} is empty")
+    timeout = float(env.get("S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT") or CREDENTIAL_PROCESS_TIMEOUT)
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=timeout, env=dict(env), stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise CredentialsError(f"{what} cannot run: {argv[0]!r} was not found") from None
+    except PermissionError:
+        raise CredentialsError(f"{what} cannot run: {argv[0]!r} is not executable") from None
+    except subprocess.TimeoutExpired:
+        raise CredentialsError(f"{what} did not finish within {timeout:g} seconds "
+                               "(set S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT to wait longer)") from None
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        detail = f": {lines[-1][:200]}" if lines else ""
+        raise CredentialsError(f"{what} failed with exit code {done.returncode}{detail}")
+    try:
+        data = json.loads(done.stdout)
+    except ValueError:
+        # Never echo the output: it may hold a secret.
+        raise CredentialsError(f"{what} did not print valid JSON on stdout") from None
+    if not isinstance(data, dict):
+        raise CredentialsError(f"{what} printed JSON that is not an object")
+    if data.get("Version") != 1:
+        raise CredentialsError(f"{what} printed Version {data.get('Version')!r}; only Version 1 is supported")
+    key_id, secret, token = data.get("AccessKeyId"), data.get("SecretAccessKey"), data.get("SessionToken")
+    if not isinstance(key_id, str) or not key_id or not isinstance(secret, str) or not secret:
+        raise CredentialsError(f"{what} printed JSON without AccessKeyId and SecretAccessKey")
+    expires_at = None
+    if data.get("Expiration"):
+        from datetime import datetime, timezone
+
+        try:
+            expires_at = datetime.fromisoformat(str(data["Expiration"]).replace("Z", "+00:00"))
+        except ValueError:
+            raise CredentialsError(f"{what} printed an Expiration that is not an ISO 8601 time") from None
+        if expires_at.utcoffset() is None:
+            expires_at = expires_at.replace(tzinfo=timezone.utc)
+        if expires_at <= datetime.now(timezone.utc):
+            raise CredentialsError(f"{what} returned credentials that expired at "
+                                   f"{expires_at.strftime('%Y-%m-%dT%H:%M:%SZ')}; refresh them and try again")
+    return Credentials(key_id, secret, token if isinstance(token, str) else None, expires_at)

@@ -1,0 +1,257 @@
+"""The ``s3presign`` command: the only module that reads argv and writes stdout or stderr.
+
+Start-up matters here (one URL should cost about what starting Python does), so the argument
+parser is a small table rather than argparse, exit codes are plain integers rather than an
+IntEnum, and json loads only for ``--output json``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from . import __version__
+from ._errors import ConfigurationError, CredentialsError, Error, InvalidRequestError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import NoReturn, TextIO
+
+__all__ = ["ExitCode", "main", "run"]
+
+
+class ExitCode:
+    """AWS CLI v2's return codes."""
+
+    OK = 0
+    INTERRUPTED = 130  # Ctrl-C
+    USAGE = 252  # bad command line: unknown option, bad value, missing argument
+    CONFIG = 253  # configuration or credentials: bad profile, unreadable or malformed file, no keys
+    SERVICE = 254  # the service returned an error
+    OTHER = 255  # anything else
+
+
+HELP = """\
+s3presign - presigned URLs for Amazon S3 and S3-compatible stores
+
+usage:
+  s3presign s3://BUCKET/KEY [options]      (BUCKET/KEY without s3:// works too)
+  s3presign help | --help | -h
+  s3presign --version
+
+Prints a URL that lets anyone holding it make one request for one object until it expires.
+No network is needed: the URL is signed locally with your AWS credentials.
+
+options:
+  --expires-in SECONDS     how long the URL works: 1 to 604800 (7 days); default 3600
+  --http-method METHOD     GET (default), PUT, DELETE or HEAD
+  --region REGION          region to sign for (and whose endpoint to use)
+  --profile NAME           profile from ~/.aws/config and ~/.aws/credentials
+  --endpoint-url URL       an S3-compatible endpoint, e.g. http://127.0.0.1:9000 (alias --endpoint)
+  --addressing-style STYLE auto (default), virtual or path
+  --signature-version V    v4 (default) or v2 (legacy S3 signing, for old stores)
+  --output FORMAT          url (default) or json: {"url", "method", "expires_at", "headers"}
+  --debug                  print where each setting came from, the canonical request and the
+                           string to sign on stderr (never the secret)
+  --version                print the version and exit
+
+configuration, as AWS CLI v2 reads it:
+  credentials  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (ignored when --profile
+               is given), then the profile in ~/.aws/credentials, credential_process, ~/.aws/config
+  profile      --profile, AWS_PROFILE, AWS_DEFAULT_PROFILE, default
+  region       --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region
+  endpoint     --endpoint-url, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, [services] s3 endpoint_url,
+               the profile's endpoint_url (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true: flag only)
+  files        AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE
+  s3 settings  s3 = addressing_style, signature_version, use_dualstack_endpoint,
+               use_accelerate_endpoint; use_fips_endpoint (or AWS_USE_FIPS_ENDPOINT,
+               AWS_USE_DUALSTACK_ENDPOINT)
+
+exit codes: 0 ok, 252 bad command line, 253 configuration or credentials, 255 other, 130 interrupted
+"""
+
+_VALUE_OPTIONS = {
+    "--expires-in": "expires_in",
+    "--http-method": "method",
+    "--region": "region",
+    "--profile": "profile",
+    "--endpoint-url": "endpoint_url",
+    "--endpoint": "endpoint_url",
+    "--addressing-style": "addressing_style",
+    "--signature-version": "signature_version",
+    "--output": "output",
+}
+_FLAG_OPTIONS = {"--debug": "debug", "--version": "version", "--help": "help", "-h": "help"}
+_METHODS = ("GET", "PUT", "DELETE", "HEAD")
+
+
+class UsageError(Exception):
+    """A bad command line (exit 252)."""
+
+
+def parse_args(argv: Sequence[str]) -> dict[str, str | bool]:
+    """``parse_args(["s3://b/k", "--expires-in", "60"])`` -> ``{"uri": "s3://b/k", "expires_in": "60"}``."""
+    options: dict[str, str | bool] = {}
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg.startswith("-") and arg != "-":
+            name, eq, inline = arg.partition("=")
+            if name in _FLAG_OPTIONS and not eq:
+                options[_FLAG_OPTIONS[name]] = True
+                continue
+            if name not in _VALUE_OPTIONS:
+                raise UsageError(f"unknown option {name}; see 's3presign help'")
+            if eq:
+                value = inline
+            elif i < len(args):
+                value = args[i]
+                i += 1
+            else:
+                raise UsageError(f"{name} needs a value; see 's3presign help'")
+            key = _VALUE_OPTIONS[name]
+            if key in options:
+                raise UsageError(f"{name} is given twice")
+            options[key] = value
+        elif arg == "help" and "uri" not in options:
+            options["help"] = True
+        elif "uri" in options:
+            raise UsageError(f"unexpected argument {arg!r}: give one s3://BUCKET/KEY")
+        else:
+            options["uri"] = arg
+    return options
+
+
+def _expires_in(text: str, signature_version: str | None) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise UsageError(f"--expires-in must be a whole number of seconds, not {text!r}") from None
+    if signature_version == "v2":
+        if value < 1:
+            raise UsageError(f"--expires-in must be at least 1 second, not {value}")
+    elif not 1 <= value <= 604800:
+        raise UsageError(f"--expires-in must be from 1 to 604800 seconds (7 days, S3's limit), not {value}")
+    return value
+
+
+def _presign(options: dict[str, str | bool], out: TextIO, err: TextIO) -> int:
+    from ._config import resolve
+    from ._endpoints import ADDRESSING_STYLES, _parse_endpoint_url, validate_region
+    from ._presigner import Presigner
+    from ._uri import parse_s3_uri
+
+    uri = options.get("uri")
+    if not isinstance(uri, str):
+        raise UsageError("no S3 URI given: s3presign s3://BUCKET/KEY (see 's3presign help')")
+    method = str(options.get("method", "GET")).upper()
+    if method == "POST":
+        raise UsageError("--http-method POST (a browser form upload) is not supported yet; "
+                         "use PUT to presign an upload")
+    if method not in _METHODS:
+        raise UsageError(f"--http-method must be one of {', '.join(_METHODS)}, not {options['method']!r}")
+    output = options.get("output", "url")
+    if output not in ("url", "json"):
+        raise UsageError(f"--output must be url or json, not {output!r}")
+    style = options.get("addressing_style")
+    if style is not None and style not in ADDRESSING_STYLES:
+        raise UsageError(f"--addressing-style must be auto, virtual or path, not {style!r}")
+    version = options.get("signature_version")
+    if version is not None and version not in ("v4", "v2"):
+        raise UsageError(f"--signature-version must be v4 or v2, not {version!r}")
+    try:
+        if isinstance(options.get("region"), str):
+            validate_region(str(options["region"]))
+        if isinstance(options.get("endpoint_url"), str):
+            _parse_endpoint_url(str(options["endpoint_url"]))
+        bucket, key = parse_s3_uri(uri)
+    except (ConfigurationError, InvalidRequestError) as exc:
+        raise UsageError(str(exc)) from None
+
+    def text(name: str) -> str | None:
+        value = options.get(name)
+        return value if isinstance(value, str) else None
+
+    resolved = resolve(profile=text("profile"), region=text("region"), endpoint_url=text("endpoint_url"),
+                       addressing_style=text("addressing_style"), signature_version=text("signature_version"))
+    expires_in = _expires_in(str(options.get("expires_in", "3600")), str(resolved.signature_version.value))
+    debug = bool(options.get("debug"))
+    if debug:
+        for line in resolved.describe():
+            err.write(f"s3presign: debug: {line}\n")
+    signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+    try:
+        details = signer.presign_details(bucket, key, method, expires_in)
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
+    if debug:
+        if details.canonical_request:
+            canonical = details.canonical_request
+            token = signer.credentials.session_token
+            if token:  # the URL carries it by design; the debug log need not
+                from ._encoding import encode_query_component
+
+                canonical = canonical.replace(encode_query_component(token), "***")
+                err.write("s3presign: debug: (the session token is shown as ***)\n")
+            err.write("s3presign: debug: canonical request:\n" + canonical + "\n")
+        err.write("s3presign: debug: string to sign:\n" + details.string_to_sign + "\n")
+    if output == "json":
+        import json
+
+        expires_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(details.signed_at + expires_in))
+        out.write(json.dumps({"url": details.url, "method": method, "expires_at": expires_at, "headers": {}},
+                             indent=2) + "\n")
+    else:
+        out.write(details.url + "\n")
+    return ExitCode.OK
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command; returns the exit code. ``main(["s3://b/k", "--expires-in", "60"])``."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        options = parse_args(argv)
+        if options.get("help") or not argv:
+            (out if options.get("help") else err).write(HELP)
+            return ExitCode.OK if options.get("help") else ExitCode.USAGE
+        if options.get("version"):
+            out.write(f"s3presign {__version__} Python/{sys.version.split()[0]}\n")
+            return ExitCode.OK
+        return _presign(options, out, err)
+    except UsageError as exc:
+        return _fail(err, str(exc), ExitCode.USAGE, debug)
+    except (ConfigurationError, CredentialsError) as exc:
+        return _fail(err, str(exc), ExitCode.CONFIG, debug)
+    except Error as exc:
+        return _fail(err, str(exc), ExitCode.OTHER, debug)
+    except KeyboardInterrupt:
+        err.write("\n")
+        return ExitCode.INTERRUPTED
+    except Exception as exc:  # a bug: still one line, with the traceback only under --debug
+        return _fail(err, f"unexpected {type(exc).__name__}: {exc}; please report this", ExitCode.OTHER, debug)
+
+
+def _fail(err: TextIO, message: str, code: int, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=err)
+    err.write("s3presign: error: " + " ".join(message.split()) + "\n")
+    return code
+
+
+def run() -> NoReturn:
+    """Console-script entry point."""
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)
