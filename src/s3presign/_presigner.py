@@ -20,7 +20,6 @@ check both against the published vectors and botocore.
 from __future__ import annotations
 
 import time
-from binascii import hexlify as _hexlify
 
 from . import _sigv2, _sigv4
 from ._credentials import Credentials
@@ -195,7 +194,7 @@ class Presigner:
         if slot_second != second or slot_expires != expires_in or type(expires_in) is not int:
             _, _, query, inner, outer = self._new_second(second, expires_in)  # validates expires_in
         inner = inner.copy()
-        inner.update(_hexlify(_sha256(f"{method}\n{uri_prefix}{path}\n{query}{tail}".encode()).digest()))
+        inner.update(_sha256(f"{method}\n{uri_prefix}{path}\n{query}{tail}".encode()).hexdigest().encode())
         outer = outer.copy()
         outer.update(inner.digest())
         return f"{url_prefix}{path}?{query}&X-Amz-Signature={outer.hexdigest()}"
