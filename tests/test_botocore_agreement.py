@@ -125,3 +125,26 @@ def test_cached_second_does_not_leak_across_calls() -> None:
         _agree("my-bucket", "k", "GET", expires, now, region="eu-west-1")
         assert signer.presign("my-bucket", "k", expires_in=expires, now=now) == Presigner(
             Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1").presign("my-bucket", "k", expires_in=expires, now=now)
+
+
+@given(prefix=keys, token=st.one_of(st.none(), keys), style=st.sampled_from(["auto", "path"]),
+       version=st.sampled_from(["v4", "v2"]), region=st.sampled_from(["eu-west-1", None]), now=times)
+def test_bucket_level_listing_url(prefix: str, token: str | None, style: str, version: str, region: str | None,
+                                  now: datetime) -> None:
+    # What --recursive sends: ListObjectsV2 on the bucket itself, with query parameters.
+    signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region=region, addressing_style=style,
+                       signature_version=version)
+    params = [("list-type", "2"), ("prefix", prefix), ("max-keys", "1000"), ("encoding-type", "url")]
+    api = {"Bucket": "my-bucket", "Prefix": prefix, "MaxKeys": 1000}
+    if token:
+        params.append(("continuation-token", token))
+        api["ContinuationToken"] = token
+    ours = signer.presign_details("my-bucket", None, "GET", 300, now, params=params).url
+    client = ref.client(access_key_id="AKIDEXAMPLE", secret_access_key=SECRET, session_token=None, region=region,
+                        addressing_style=style, signature_version=version)
+    from unittest import mock
+
+    with mock.patch("botocore.auth.get_current_datetime", return_value=now.replace(tzinfo=None)), \
+            mock.patch("botocore.auth.time.time", return_value=now.timestamp()):
+        theirs = client.generate_presigned_url("list_objects_v2", Params=api, ExpiresIn=300)  # type: ignore[attr-defined]
+    assert ref.parts(ours) == ref.parts(theirs)

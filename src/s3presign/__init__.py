@@ -7,7 +7,14 @@
 
 from ._credentials import Credentials
 from ._endpoints import Endpoint
-from ._errors import ConfigFileError, ConfigurationError, CredentialsError, Error, InvalidRequestError
+from ._errors import (
+    ConfigFileError,
+    ConfigurationError,
+    CredentialsError,
+    Error,
+    InvalidRequestError,
+    ServiceError,
+)
 from ._presigner import Presigner, SignedDetails, presign
 
 __version__ = "0.1.0"
@@ -21,6 +28,7 @@ __all__ = [
     "Error",
     "InvalidRequestError",
     "Presigner",
+    "ServiceError",
     "SignedDetails",
     "__version__",
     "presign",

@@ -7,7 +7,8 @@ and what to do about it, and never contains a secret.
     ├── InvalidRequestError (ValueError)   a bucket, key, method, expiry or time the request can't use
     ├── ConfigurationError (ValueError)    a region, endpoint, style or combination of settings
     │   └── ConfigFileError                a config or credentials file that can't be read or parsed
-    └── CredentialsError                   no usable credentials: missing, partial, expired, or a failed source
+    ├── CredentialsError                   no usable credentials: missing, partial, expired, or a failed source
+    └── ServiceError                       the S3 service answered with an error (listing a prefix)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "CredentialsError",
     "Error",
     "InvalidRequestError",
+    "ServiceError",
 ]
 
 
@@ -39,3 +41,7 @@ class ConfigFileError(ConfigurationError):
 
 class CredentialsError(Error):
     """No usable credentials, e.g. a profile with an access key id but no secret."""
+
+
+class ServiceError(Error):
+    """The S3 service answered with an error, e.g. ``NoSuchBucket`` when listing a prefix."""

@@ -29,7 +29,7 @@ from ._errors import ConfigurationError, InvalidRequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
     from datetime import datetime
     from typing import Any
 
@@ -176,7 +176,7 @@ class Presigner:
     ) -> str:
         """Presign one request: ``signer.presign("my-bkt", "a/b.txt", method="PUT", expires_in=600)``."""
         if self._v2:
-            return self._presign_v2(bucket, key, method, expires_in, now).url
+            return self.presign_details(bucket, key, method, expires_in, now).url
         try:
             url_prefix, uri_prefix, tail = self._endpoints[bucket]
         except KeyError:
@@ -199,27 +199,49 @@ class Presigner:
         outer.update(inner.digest())
         return f"{url_prefix}{path}?{query}&X-Amz-Signature={outer.hexdigest()}"
 
+    def presign_many(
+        self,
+        items: Iterable[str | tuple[str, str]],
+        method: str = "GET",
+        expires_in: int = 3600,
+    ) -> Iterator[str]:
+        """Yield URLs lazily, in order: ``signer.presign_many(["s3://bkt/a", ("bkt", "b")])``."""
+        from ._bulk import presign_many
+
+        return presign_many(self, items, method=method, expires_in=expires_in)
+
     def presign_details(
         self,
         bucket: str,
-        key: str,
+        key: str | None,
         method: str = "GET",
         expires_in: int = 3600,
         now: datetime | None = None,
+        *,
+        params: Iterable[tuple[str, str]] = (),
+        headers: Iterable[tuple[str, str]] = (),
     ) -> SignedDetails:
-        """Like ``presign`` but also returns the canonical request and string to sign (no secrets)."""
-        if self._signature_version == "v2":
-            return self._presign_v2(bucket, key, method, expires_in, now)
+        """Presign with every step spelled out: the URL, canonical request and string to sign.
+
+        ``params`` are extra query parameters (``[("versionId", "v1")]``); ``headers`` are headers
+        the client must send exactly, signed (``[("Content-Type", "text/csv")]``). ``key=None``
+        addresses the bucket itself (listing). Never contains the secret.
+        """
         endpoint = self._rules.endpoint_for(bucket)
-        path = encode_path(_checked_key(key))
+        path = endpoint.path_prefix + encode_path(_checked_key(key)) if key is not None else (
+            endpoint.path_prefix.rstrip("/") or "/")
         if method not in METHODS:
             raise _bad_method(method)
         second = int(time.time()) if now is None else _epoch_second(now)
+        params = list(params)
+        headers = [(name.strip().lower(), value) for name, value in headers]
+        if self._v2:
+            return self._presign_v2(endpoint, bucket, key, path, method, expires_in, second, params, headers)
         _check_expires_in(expires_in)
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
         scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region)
-        headers, signed = _sigv4.canonical_headers([("host", endpoint.host_header)])
-        params = _sigv4.auth_query_params(
+        header_block, signed = _sigv4.canonical_headers([("host", endpoint.host_header), *headers])
+        auth = _sigv4.auth_query_params(
             access_key_id=self._credentials.access_key_id,
             scope=scope,
             amz_date=amz_date,
@@ -227,11 +249,12 @@ class Presigner:
             signed_headers=signed,
             session_token=self._credentials.session_token,
         )
-        query = _sigv4.canonical_query_string(params)
-        canonical = _sigv4.canonical_request(method, endpoint.path_prefix + path, query, headers, signed)
+        query = _sigv4.canonical_query_string(params + auth)
+        canonical = _sigv4.canonical_request(method, path, query, header_block, signed)
         to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
         key_bytes = _sigv4.signing_key(self._credentials.secret_access_key, amz_date[:8], endpoint.signing_region)
-        url = f"{endpoint.url_prefix}{path}?{query}&X-Amz-Signature={_sigv4.signature(key_bytes, to_sign)}"
+        url = (f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}"
+               f"&X-Amz-Signature={_sigv4.signature(key_bytes, to_sign)}")
         return SignedDetails(url, second, canonical, to_sign)
 
     # -- pickling: settings only, caches are rebuilt ----------------------------------------
@@ -294,29 +317,31 @@ class Presigner:
     # -- SigV2 ------------------------------------------------------------------------------
 
     def _presign_v2(
-        self, bucket: str, key: str, method: str, expires_in: int, now: datetime | None
+        self, endpoint: Endpoint, bucket: str, key: str | None, path: str, method: str, expires_in: int,
+        second: int, params: list[tuple[str, str]], headers: list[tuple[str, str]],
     ) -> SignedDetails:
-        endpoint = self._rules.endpoint_for(bucket)
-        path = encode_path(_checked_key(key))
-        if method not in METHODS:
-            raise _bad_method(method)
         if type(expires_in) is not int or expires_in < 1:
             raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1")
-        second = int(time.time()) if now is None else _epoch_second(now)
         expires = second + expires_in
         token = self._credentials.session_token
-        amz = [("x-amz-security-token", token)] if token else []
-        to_sign = _sigv2.string_to_sign(
-            method, expires, _sigv2.canonical_resource(bucket, path), amz_headers=amz
-        )
+        amz = [(k, v) for k, v in headers if k.startswith("x-amz-")]
+        if token:
+            amz.append(("x-amz-security-token", token))
+        encoded_key = path[len(endpoint.path_prefix):] if key is not None else ""
+        resource = _sigv2.canonical_resource(
+            bucket, encoded_key, [(k, v) for k, v in params if k in _sigv2.SUB_RESOURCES])
+        plain = dict(headers)
+        to_sign = _sigv2.string_to_sign(method, expires, resource, content_md5=plain.get("content-md5", ""),
+                                        content_type=plain.get("content-type", ""), amz_headers=amz)
         signature = _sigv2.signature(self._credentials.secret_access_key, to_sign)
-        query = (
+        query = "".join(f"{encode_query_component(k)}={encode_query_component(v)}&" for k, v in params)
+        query += (
             f"AWSAccessKeyId={encode_query_component(self._credentials.access_key_id)}"
             f"&Expires={expires}&Signature={encode_query_component(signature)}"
         )
         if token:
             query += f"&x-amz-security-token={encode_query_component(token)}"
-        return SignedDetails(f"{endpoint.url_prefix}{path}?{query}", second, "", to_sign)
+        return SignedDetails(f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}", second, "", to_sign)
 
 
 def presign(

@@ -23,7 +23,18 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["canonical_resource", "signature", "string_to_sign"]
+__all__ = ["SUB_RESOURCES", "canonical_resource", "signature", "string_to_sign"]
+
+# Query parameters that are part of the signed resource (the S3 developer guide's list, as
+# botocore's HmacV1Auth keeps it); other parameters are not signed in SigV2.
+SUB_RESOURCES = frozenset({
+    "accelerate", "acl", "cors", "defaultObjectAcl", "location", "logging", "partNumber", "policy",
+    "requestPayment", "torrent", "versioning", "versionId", "versions", "website", "uploads", "uploadId",
+    "response-content-type", "response-content-language", "response-expires", "response-cache-control",
+    "response-content-disposition", "response-content-encoding", "delete", "lifecycle", "tagging", "restore",
+    "storageClass", "notification", "replication", "analytics", "metrics", "inventory", "select", "select-type",
+    "object-lock",
+})
 
 
 def canonical_resource(bucket: str, encoded_key: str, sub_resources: Iterable[tuple[str, str | None]] = ()) -> str:

@@ -12,12 +12,14 @@ import sys
 import time
 
 from . import __version__
-from ._errors import ConfigurationError, CredentialsError, Error, InvalidRequestError
+from ._errors import ConfigurationError, CredentialsError, Error, InvalidRequestError, ServiceError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from typing import NoReturn, TextIO
+    from collections.abc import Iterator, Sequence
+
+    from ._presigner import Presigner
+    from typing import Any, NoReturn, TextIO
 
 __all__ = ["ExitCode", "main", "run"]
 
@@ -38,6 +40,9 @@ s3presign - presigned URLs for Amazon S3 and S3-compatible stores
 
 usage:
   s3presign s3://BUCKET/KEY [options]      (BUCKET/KEY without s3:// works too)
+  s3presign - [options]                    one s3://BUCKET/KEY per line on stdin
+  s3presign --input FILE [options]         one s3://BUCKET/KEY per line in FILE
+  s3presign s3://BUCKET/PREFIX/ --recursive [--include GLOB] [--exclude GLOB] [options]
   s3presign help | --help | -h
   s3presign --version
 
@@ -52,7 +57,13 @@ options:
   --endpoint-url URL       an S3-compatible endpoint, e.g. http://127.0.0.1:9000 (alias --endpoint)
   --addressing-style STYLE auto (default), virtual or path
   --signature-version V    v4 (default) or v2 (legacy S3 signing, for old stores)
-  --output FORMAT          url (default) or json: {"url", "method", "expires_at", "headers"}
+  --output FORMAT          one URL: url (default) or json {"url", "method", "expires_at", "headers"};
+                           many: url (one per line), jsonl {"uri", "url", "expires_at"}, csv, tsv
+  --recursive              list the prefix (ListObjectsV2) and presign every object under it
+  --include GLOB           with --recursive: keep keys matching GLOB (repeatable; the last
+  --exclude GLOB           matching filter wins, as in aws s3 cp; relative to the prefix's folder)
+  --keep-going             many URLs: report bad input lines and go on (exit 252 at the end)
+  --jobs N                 many URLs: worker processes for large inputs (default: cores)
   --debug                  print where each setting came from, the canonical request and the
                            string to sign on stderr (never the secret)
   --version                print the version and exit
@@ -82,8 +93,12 @@ _VALUE_OPTIONS = {
     "--addressing-style": "addressing_style",
     "--signature-version": "signature_version",
     "--output": "output",
+    "--input": "input",
+    "--jobs": "jobs",
 }
-_FLAG_OPTIONS = {"--debug": "debug", "--version": "version", "--help": "help", "-h": "help"}
+_REPEATED_OPTIONS = {"--include": "include", "--exclude": "exclude"}  # kept in order, as "filters"
+_FLAG_OPTIONS = {"--debug": "debug", "--version": "version", "--help": "help", "-h": "help",
+                 "--recursive": "recursive", "--keep-going": "keep_going"}
 _METHODS = ("GET", "PUT", "DELETE", "HEAD")
 
 
@@ -91,9 +106,9 @@ class UsageError(Exception):
     """A bad command line (exit 252)."""
 
 
-def parse_args(argv: Sequence[str]) -> dict[str, str | bool]:
+def parse_args(argv: Sequence[str]) -> dict[str, Any]:
     """``parse_args(["s3://b/k", "--expires-in", "60"])`` -> ``{"uri": "s3://b/k", "expires_in": "60"}``."""
-    options: dict[str, str | bool] = {}
+    options: dict[str, Any] = {}
     args = list(argv)
     i = 0
     while i < len(args):
@@ -104,7 +119,7 @@ def parse_args(argv: Sequence[str]) -> dict[str, str | bool]:
             if name in _FLAG_OPTIONS and not eq:
                 options[_FLAG_OPTIONS[name]] = True
                 continue
-            if name not in _VALUE_OPTIONS:
+            if name not in _VALUE_OPTIONS and name not in _REPEATED_OPTIONS:
                 raise UsageError(f"unknown option {name}; see 's3presign help'")
             if eq:
                 value = inline
@@ -113,6 +128,9 @@ def parse_args(argv: Sequence[str]) -> dict[str, str | bool]:
                 i += 1
             else:
                 raise UsageError(f"{name} needs a value; see 's3presign help'")
+            if name in _REPEATED_OPTIONS:
+                options.setdefault("filters", []).append((_REPEATED_OPTIONS[name], value))
+                continue
             key = _VALUE_OPTIONS[name]
             if key in options:
                 raise UsageError(f"{name} is given twice")
@@ -139,24 +157,37 @@ def _expires_in(text: str, signature_version: str | None) -> int:
     return value
 
 
-def _presign(options: dict[str, str | bool], out: TextIO, err: TextIO) -> int:
+def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     from ._config import resolve
     from ._endpoints import ADDRESSING_STYLES, _parse_endpoint_url, validate_region
     from ._presigner import Presigner
     from ._uri import parse_s3_uri
 
     uri = options.get("uri")
-    if not isinstance(uri, str):
+    source = options.get("input")
+    bulk = uri == "-" or source is not None
+    recursive = bool(options.get("recursive"))
+    if source is not None and uri is not None:
+        raise UsageError("give either an S3 URI or --input FILE, not both")
+    if not isinstance(uri, str) and not bulk:
         raise UsageError("no S3 URI given: s3presign s3://BUCKET/KEY (see 's3presign help')")
+    if recursive and bulk:
+        raise UsageError("--recursive lists one prefix: give s3://BUCKET/PREFIX/, not - or --input")
+    if options.get("filters") and not recursive:
+        raise UsageError("--include and --exclude filter a --recursive listing")
     method = str(options.get("method", "GET")).upper()
     if method == "POST":
         raise UsageError("--http-method POST (a browser form upload) is not supported yet; "
                          "use PUT to presign an upload")
     if method not in _METHODS:
         raise UsageError(f"--http-method must be one of {', '.join(_METHODS)}, not {options['method']!r}")
+    many = bulk or recursive
     output = options.get("output", "url")
-    if output not in ("url", "json"):
-        raise UsageError(f"--output must be url or json, not {output!r}")
+    formats = ("url", "jsonl", "csv", "tsv") if many else ("url", "json")
+    if output not in formats:
+        raise UsageError(f"--output must be {', '.join(formats[:-1])} or {formats[-1]}"
+                         f"{' for many URLs' if many else ''}, not {output!r}")
+    jobs = _jobs(options.get("jobs"))
     style = options.get("addressing_style")
     if style is not None and style not in ADDRESSING_STYLES:
         raise UsageError(f"--addressing-style must be auto, virtual or path, not {style!r}")
@@ -168,22 +199,29 @@ def _presign(options: dict[str, str | bool], out: TextIO, err: TextIO) -> int:
             validate_region(str(options["region"]))
         if isinstance(options.get("endpoint_url"), str):
             _parse_endpoint_url(str(options["endpoint_url"]))
-        bucket, key = parse_s3_uri(uri)
+        if recursive:
+            rest = str(uri)[5:] if str(uri).lower().startswith("s3://") else str(uri)
+            bucket, _, key = rest.partition("/")
+            if not bucket:
+                raise UsageError(f"no bucket in {uri!r}: give s3://BUCKET/PREFIX/")
+        elif not bulk:
+            bucket, key = parse_s3_uri(str(uri))
     except (ConfigurationError, InvalidRequestError) as exc:
         raise UsageError(str(exc)) from None
 
-    def text(name: str) -> str | None:
-        value = options.get(name)
-        return value if isinstance(value, str) else None
-
-    resolved = resolve(profile=text("profile"), region=text("region"), endpoint_url=text("endpoint_url"),
-                       addressing_style=text("addressing_style"), signature_version=text("signature_version"))
+    resolved = resolve(profile=options.get("profile"), region=options.get("region"),
+                       endpoint_url=options.get("endpoint_url"), addressing_style=style,
+                       signature_version=version)
     expires_in = _expires_in(str(options.get("expires_in", "3600")), str(resolved.signature_version.value))
     debug = bool(options.get("debug"))
     if debug:
         for line in resolved.describe():
             err.write(f"s3presign: debug: {line}\n")
     signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+    if many:
+        return _presign_many(signer, options, out, err, bucket=bucket if recursive else None,
+                             prefix=key if recursive else None, method=method, expires_in=expires_in,
+                             fmt=str(output), jobs=jobs)
     try:
         details = signer.presign_details(bucket, key, method, expires_in)
     except InvalidRequestError as exc:
@@ -210,6 +248,110 @@ def _presign(options: dict[str, str | bool], out: TextIO, err: TextIO) -> int:
     return ExitCode.OK
 
 
+def _jobs(value: object) -> int:
+    if value is None:
+        return os.cpu_count() or 1
+    try:
+        jobs = int(str(value))
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise UsageError(f"--jobs must be a whole number of processes, at least 1, not {value!r}")
+    return jobs
+
+
+class _KeyLines:
+    """A listing as the line source bulk presigning reads: ``readlines`` gives a batch of URIs."""
+
+    def __init__(self, bucket: str, keys: Iterator[str]) -> None:
+        self._bucket = bucket
+        self._keys = keys
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        from itertools import islice
+
+        return [f"s3://{self._bucket}/{key}".encode() for key in islice(self._keys, 1000)]
+
+
+def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: TextIO, *, bucket: str | None,
+                  prefix: str | None, method: str, expires_in: int, fmt: str, jobs: int) -> int:
+    from ._bulk import stream
+
+    keep_going = bool(options.get("keep_going"))
+    source: Any
+    if bucket is not None:
+        from ._listing import list_keys
+
+        source = _KeyLines(bucket, list_keys(signer, bucket, prefix or "", filters=options.get("filters", ())))
+        jobs = 1  # the listing is the bottleneck; pages arrive 1000 keys at a time
+    elif options.get("input") is not None:
+        try:
+            source = open(str(options["input"]), "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise UsageError(f"cannot read --input {options['input']}: {exc.strerror}") from None
+    else:
+        source = sys.stdin.buffer
+    progress = _Progress(err) if err.isatty() else None
+
+    def on_error(line: int, message: str) -> None:
+        if progress is not None:
+            progress.clear()
+        where = f"line {line}: " if bucket is None else ""
+        err.write("s3presign: error: " + where + " ".join(message.split()) + "\n")
+
+    binary = getattr(out, "buffer", None)
+    if binary is not None:
+        out.flush()
+        write = binary.write
+    else:  # a text stream without bytes underneath (tests)
+        def write(data: bytes) -> object:
+            return out.write(data.decode())
+    try:
+        written, bad = stream(signer, source, write, method=method, expires_in=expires_in, fmt=fmt,
+                              keep_going=keep_going, jobs=jobs, on_error=on_error,
+                              on_progress=progress.update if progress is not None else None)
+        (binary or out).flush()
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        _silence_stdout()
+        return ExitCode.OK
+    finally:
+        if source is not sys.stdin.buffer and hasattr(source, "close"):
+            source.close()
+    if progress is not None:
+        progress.finish(written)
+    return ExitCode.USAGE if bad else ExitCode.OK
+
+
+class _Progress:
+    """``12,345 URLs (310,000/s)`` on a terminal's stderr, redrawn at most 5 times a second."""
+
+    def __init__(self, err: TextIO) -> None:
+        self._err = err
+        self._start = self._last = time.monotonic()
+
+    def update(self, count: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= 0.2:
+            self._last = now
+            rate = count / max(now - self._start, 1e-9)
+            self._err.write(f"\r{count:,} URLs ({rate:,.0f}/s)")
+            self._err.flush()
+
+    def clear(self) -> None:
+        self._err.write("\r\033[K")
+
+    def finish(self, count: int) -> None:
+        self.clear()
+        self._err.write(f"{count:,} URLs in {time.monotonic() - self._start:.1f}s\n")
+
+
+def _silence_stdout() -> None:
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command; returns the exit code. ``main(["s3://b/k", "--expires-in", "60"])``."""
     out = sys.stdout if out is None else out
@@ -229,6 +371,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return _fail(err, str(exc), ExitCode.USAGE, debug)
     except (ConfigurationError, CredentialsError) as exc:
         return _fail(err, str(exc), ExitCode.CONFIG, debug)
+    except ServiceError as exc:
+        return _fail(err, str(exc), ExitCode.SERVICE, debug)
     except Error as exc:
         return _fail(err, str(exc), ExitCode.OTHER, debug)
     except KeyboardInterrupt:
@@ -253,5 +397,5 @@ def run() -> NoReturn:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
     sys.exit(code)
