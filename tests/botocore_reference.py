@@ -79,6 +79,30 @@ def presign(bucket: str, key: str, *, method: str, expires_in: int, now: datetim
         )
 
 
+def presign_request(bucket: str, key: str, *, operation: str, params: dict[str, object], expires_in: int,
+                    now: datetime, http_method: str | None = None, **settings: object) -> str:
+    """botocore's URL for any operation with its API parameters (ContentType, VersionId, ...)."""
+    c = client(**settings)  # type: ignore[arg-type]
+    with mock.patch("botocore.auth.get_current_datetime", return_value=now.replace(tzinfo=None)), mock.patch(
+        "botocore.auth.time.time", return_value=now.timestamp()
+    ):
+        return c.generate_presigned_url(  # type: ignore[attr-defined,no-any-return]
+            operation, Params={"Bucket": bucket, "Key": key, **params}, ExpiresIn=expires_in,
+            HttpMethod=http_method)
+
+
+def presign_post(bucket: str, key: str, *, fields: dict[str, str] | None, conditions: list[object],
+                 expires_in: int, now: datetime, **settings: object) -> dict[str, object]:
+    """botocore's ``generate_presigned_post`` at ``now`` (both its clocks pinned)."""
+    c = client(**settings)  # type: ignore[arg-type]
+    naive = now.replace(tzinfo=None)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=naive), mock.patch(
+        "botocore.signers.get_current_datetime", return_value=naive
+    ):
+        return c.generate_presigned_post(  # type: ignore[attr-defined,no-any-return]
+            bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in)
+
+
 def parts(url: str) -> tuple[str, str, str, list[str]]:
     """Scheme, host, encoded path and the sorted raw ``name=value`` query pairs of a URL."""
     split = urlsplit(url)

@@ -27,6 +27,7 @@ ACCESS_KEY_ID = "AKIDS3PRESIGNTEST"
 SECRET_ACCESS_KEY = "s3presign/test+secret+key"
 BUCKET = "test-bucket"
 DOTTED_BUCKET = "test.dotted.bucket"
+VERSIONED_BUCKET = "test-versioned"  # tests turn versioning on here, not in BUCKET
 DOMAIN = "s3.localhost"
 
 
@@ -89,7 +90,7 @@ def run_server(workdir: Path, *, timeout: float = 90.0) -> Iterator[Server]:
     data.mkdir(exist_ok=True)
     command = [
         weed_binary(), "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        "-master.telemetry=false", f"-s3.config={config}", f"-bucket={BUCKET},{DOTTED_BUCKET}",
+        "-master.telemetry=false", f"-s3.config={config}", f"-bucket={BUCKET},{DOTTED_BUCKET},{VERSIONED_BUCKET}",
         f"-s3.domainName={DOMAIN}", "-webdav=false", "-admin.ui=false",
         *(f"-{name}={port}" for name, port in ports.items()),
     ]
@@ -112,7 +113,8 @@ def run_server(workdir: Path, *, timeout: float = 90.0) -> Iterator[Server]:
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], endpoint: str, log: Path, timeout: float) -> None:
-    """Poll until the gateway lists the test bucket (an unsigned request gets 403 once it is up)."""
+    """Poll until a signed GET of a missing key in the test bucket answers NoSuchKey: auth, filer
+    and bucket all work (NoSuchBucket, also a 404, means the bucket is not there yet)."""
     deadline = time.monotonic() + timeout
     from s3presign import Credentials, Presigner
 
@@ -120,17 +122,20 @@ def _wait_until_ready(process: subprocess.Popen[bytes], endpoint: str, log: Path
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"weed mini exited with {process.returncode}:\n{_tail(log)}")
-        try:
-            # A HEAD of a missing object answers 404 only once auth, filer and bucket all work.
-            url = signer.presign(BUCKET, ".s3presign-ready-probe", method="HEAD")
-            urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=5)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                return
-        except OSError:
-            pass
+        if all(_answers_no_such_key(signer.presign(b, ".s3presign-ready-probe")) for b in (BUCKET, DOTTED_BUCKET, VERSIONED_BUCKET)):
+            return
         time.sleep(0.25)
     raise RuntimeError(f"weed mini did not become ready within {timeout:.0f}s:\n{_tail(log)}")
+
+
+def _answers_no_such_key(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=5)
+    except urllib.error.HTTPError as exc:
+        return exc.code == 404 and b"NoSuchKey" in exc.read()
+    except OSError:
+        return False
+    return False
 
 
 def _tail(log: Path, lines: int = 40) -> str:

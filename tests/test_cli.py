@@ -17,26 +17,8 @@ from s3presign.cli import ExitCode, main
 
 from . import botocore_reference as ref
 
-SECRET = "cli/test+SECRET+never+shown"
+from .conftest import SECRET
 TOKEN = "cli-session-TOKEN-never-shown"
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A HOME with no AWS files and no AWS_* variables: every test starts from nothing."""
-    for name in list(os.environ):
-        if name.startswith("AWS_") or name.startswith("S3PRESIGN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    (tmp_path / ".aws").mkdir()
-    return tmp_path
-
-
-@pytest.fixture
-def keys(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDCLI")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-    return home
 
 
 def cli(*args: str) -> tuple[int, str, str]:
@@ -178,13 +160,13 @@ def _one_line_error(code: int, out: str, err: str, expected_code: int, fragment:
         (["s3://b/k", "--expires-in", "604801"], "1 to 604800"),
         (["s3://b/k", "--expires-in", "-5"], "1 to 604800"),
         (["s3://b/k", "--expires-in"], "needs a value"),
-        (["s3://b/k", "--http-method", "PATCH"], "GET, PUT, DELETE, HEAD"),
-        (["s3://b/k", "--http-method", "POST"], "not supported yet"),
+        (["s3://b/k", "--http-method", "PATCH"], "GET, PUT, DELETE, HEAD or POST"),
+        (["s3://b/k", "--http-method", "POST", "--recursive"], "one form upload"),
         (["s3://b/k", "--bogus"], "unknown option --bogus"),
         (["s3://b/k", "s3://b/k2"], "unexpected argument"),
         (["s3://b/k", "--region", "Mars_1"], "invalid region"),
         (["s3://b/k", "--endpoint-url", "localhost:9000"], "http:// or https://"),
-        (["s3://b/k", "--output", "xml"], "url or json"),
+        (["s3://b/k", "--output", "xml"], "url, json or curl"),
         (["s3://b/k", "--addressing-style", "sideways"], "auto, virtual or path"),
         (["s3://b/k", "--region", "a", "--region", "b"], "given twice"),
     ],
@@ -313,7 +295,8 @@ def test_closed_stdout_is_quiet(home: Path) -> None:
 ALLOWED_NEW_MODULES = {
     "__future__", "_sha1", "_sha256", "_sha2", "binascii",
     "s3presign", "s3presign._config", "s3presign._credentials", "s3presign._encoding", "s3presign._endpoints",
-    "s3presign._errors", "s3presign._presigner", "s3presign._sigv2", "s3presign._sigv4", "s3presign._uri",
+    "s3presign._errors", "s3presign._presigner", "s3presign._request_options", "s3presign._sigv2",
+    "s3presign._sigv4", "s3presign._uri",
     "s3presign.cli",
 }
 

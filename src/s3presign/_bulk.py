@@ -75,9 +75,13 @@ class ChunkResult:
 
 
 def format_chunk(signer: Presigner, lines: list[bytes], first_line: int, *, method: str, expires_in: int,
-                 fmt: str, keep_going: bool) -> ChunkResult:
+                 fmt: str, keep_going: bool, params: list[tuple[str, str]] | None = None,
+                 headers: list[tuple[str, str]] | None = None) -> ChunkResult:
     """Presign and format one chunk of input lines (each ``bytes``, newline included or not)."""
-    presign = signer.presign
+    presign: Callable[..., str] = signer.presign
+    if params or headers:
+        def presign(bucket: str, key: str, method: str, expires_in: int, now: Any = None) -> str:
+            return signer.presign(bucket, key, method, expires_in, now, params=params, headers=headers)
     out: list[str] = []
     errors: list[tuple[int, str]] = []
     append = out.append
@@ -142,9 +146,11 @@ def _work(task: tuple[list[bytes], int]) -> ChunkResult:
 
 def stream(signer: Presigner, source: BinaryIO, write: Callable[[bytes], object], *, method: str, expires_in: int,
            fmt: str, keep_going: bool, jobs: int, on_error: Callable[[int, str], object],
-           on_progress: Callable[[int], object] | None = None) -> tuple[int, int]:
+           on_progress: Callable[[int], object] | None = None, params: list[tuple[str, str]] | None = None,
+           headers: list[tuple[str, str]] | None = None) -> tuple[int, int]:
     """Presign every line of ``source``, writing output in order; returns (URLs written, bad lines)."""
-    settings: dict[str, Any] = {"method": method, "expires_in": expires_in, "fmt": fmt, "keep_going": keep_going}
+    settings: dict[str, Any] = {"method": method, "expires_in": expires_in, "fmt": fmt, "keep_going": keep_going,
+                                "params": params, "headers": headers}
     write(header(fmt).encode())
     written = bad = 0
     next_line = 1

@@ -29,11 +29,13 @@ from ._errors import ConfigurationError, InvalidRequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
     from datetime import datetime
+
+    from ._post import PresignedPost
     from typing import Any
 
-__all__ = ["METHODS", "MAX_EXPIRES_IN", "Presigner", "SignedDetails", "presign"]
+__all__ = ["METHODS", "MAX_EXPIRES_IN", "PresignedRequest", "Presigner", "SignedDetails", "presign"]
 
 METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 MAX_EXPIRES_IN = 604800  # seven days, the longest S3 accepts for SigV4
@@ -74,6 +76,69 @@ class SignedDetails:
 
     def __repr__(self) -> str:
         return f"SignedDetails(url={self.url!r})"
+
+
+class PresignedRequest:
+    """A presigned request: ``url``, ``method``, the ``headers`` the client must send exactly, and
+    ``expires_at`` (an aware datetime; ``signed_at`` and ``expires_in`` as numbers)."""
+
+    __slots__ = ("expires_in", "headers", "method", "signed_at", "url")
+
+    def __init__(self, url: str, method: str, headers: dict[str, str], signed_at: int, expires_in: int) -> None:
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.signed_at = signed_at
+        self.expires_in = expires_in
+
+    @property
+    def expires_at(self) -> datetime:
+        """When the URL stops working (earlier if the credentials expire first)."""
+        from datetime import datetime, timezone
+
+        return datetime.fromtimestamp(self.signed_at + self.expires_in, timezone.utc)
+
+    def __repr__(self) -> str:
+        return f"PresignedRequest(method={self.method!r}, url={self.url!r}, headers={sorted(self.headers)!r})"
+
+
+# Query parameters that carry the signature itself: a caller may not set them.
+_AUTH_PARAMS = frozenset({
+    "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires", "x-amz-signedheaders",
+    "x-amz-signature", "x-amz-security-token", "awsaccesskeyid", "signature", "expires",
+})
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _pairs(items: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    # Duck-typed: importing collections.abc for an isinstance check costs 3 ms of start-up.
+    if items is None:
+        return []
+    if hasattr(items, "items"):
+        return list(items.items())
+    return list(items)
+
+
+def _request_params(params: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    pairs = _pairs(params)
+    for name, value in pairs:
+        if not isinstance(name, str) or not isinstance(value, str) or not name:
+            raise InvalidRequestError(f"query parameter {name!r}={value!r}: names and values must be strings")
+        if name.lower() in _AUTH_PARAMS:
+            raise InvalidRequestError(f"query parameter {name!r} is part of the signature; it cannot be set")
+    return pairs
+
+
+def _request_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    pairs = _pairs(headers)
+    for name, value in pairs:
+        if not isinstance(name, str) or not name or not _TOKEN_CHARS.issuperset(name):
+            raise InvalidRequestError(f"invalid header name {name!r}: use letters, digits and '-'")
+        if not isinstance(value, str) or "\r" in value or "\n" in value:
+            raise InvalidRequestError(f"invalid value for header {name}: it must be one line of text")
+        if name.lower() in ("host", "authorization"):
+            raise InvalidRequestError(f"header {name} is set by the signature; it cannot be given")
+    return pairs
 
 
 class Presigner:
@@ -173,9 +238,18 @@ class Presigner:
         method: str = "GET",
         expires_in: int = 3600,
         now: datetime | None = None,
+        *,
+        params: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     ) -> str:
-        """Presign one request: ``signer.presign("my-bkt", "a/b.txt", method="PUT", expires_in=600)``."""
-        if self._v2:
+        """Presign one request: ``signer.presign("my-bkt", "a/b.txt", method="PUT", expires_in=600)``.
+
+        ``params`` adds query parameters (``{"versionId": "v1"}``); ``headers`` are signed and must
+        be sent by the client exactly (``{"Content-Type": "text/csv"}``): see ``presign_request``.
+        """
+        if self._v2 or params or headers:
+            return self.presign_request(bucket, key, method=method, expires_in=expires_in, now=now,
+                                        params=params, headers=headers).url
             return self.presign_details(bucket, key, method, expires_in, now).url
         try:
             url_prefix, uri_prefix, tail = self._endpoints[bucket]
@@ -199,6 +273,44 @@ class Presigner:
         outer.update(inner.digest())
         return f"{url_prefix}{path}?{query}&X-Amz-Signature={outer.hexdigest()}"
 
+    def presign_request(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        method: str = "GET",
+        expires_in: int = 3600,
+        params: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        now: datetime | None = None,
+    ) -> PresignedRequest:
+        """A URL plus the headers the client must send: ``signer.presign_request("bkt", "k", method="PUT",
+        headers={"Content-Type": "text/csv"}).headers``.
+
+        Every header is signed (listed in X-Amz-SignedHeaders), never moved into the query: S3 then
+        refuses a request whose header differs or is missing, and it ignores some headers when
+        they arrive in the query (checksums, server-side encryption).
+        """
+        pairs = _pairs(headers)
+        details = self.presign_details(bucket, key, method, expires_in, now, params=_pairs(params), headers=pairs)
+        return PresignedRequest(details.url, method, dict(pairs), details.signed_at, expires_in)
+
+    def presign_post(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        expires_in: int = 3600,
+        conditions: Iterable[object] = (),
+        fields: Mapping[str, str] | None = None,
+        now: datetime | None = None,
+    ) -> PresignedPost:
+        """A browser form upload: ``signer.presign_post("bkt", "uploads/${filename}",
+        conditions=[["content-length-range", 1, 10_000_000]])`` -> url, fields, expires_at."""
+        from ._post import presign_post
+
+        return presign_post(self, bucket, key, expires_in=expires_in, conditions=conditions, fields=fields, now=now)
+
     def presign_many(
         self,
         items: Iterable[str | tuple[str, str]],
@@ -218,8 +330,8 @@ class Presigner:
         expires_in: int = 3600,
         now: datetime | None = None,
         *,
-        params: Iterable[tuple[str, str]] = (),
-        headers: Iterable[tuple[str, str]] = (),
+        params: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     ) -> SignedDetails:
         """Presign with every step spelled out: the URL, canonical request and string to sign.
 
@@ -233,8 +345,8 @@ class Presigner:
         if method not in METHODS:
             raise _bad_method(method)
         second = int(time.time()) if now is None else _epoch_second(now)
-        params = list(params)
-        headers = [(name.strip().lower(), value) for name, value in headers]
+        params = _request_params(params)
+        headers = [(name.lower(), value) for name, value in _request_headers(headers)]
         if self._v2:
             return self._presign_v2(endpoint, bucket, key, path, method, expires_in, second, params, headers)
         _check_expires_in(expires_in)

@@ -95,8 +95,38 @@ _VALUE_OPTIONS = {
     "--output": "output",
     "--input": "input",
     "--jobs": "jobs",
+    # request options (see _request_options)
+    "--version-id": "version_id",
+    "--response-content-disposition": "response-content-disposition",
+    "--response-content-type": "response-content-type",
+    "--response-cache-control": "response-cache-control",
+    "--response-content-language": "response-content-language",
+    "--response-content-encoding": "response-content-encoding",
+    "--response-expires": "response-expires",
+    "--content-type": "content_type",
+    "--content-md5": "content_md5",
+    "--checksum-crc32": "checksum-crc32",
+    "--checksum-crc32c": "checksum-crc32c",
+    "--checksum-sha1": "checksum-sha1",
+    "--checksum-sha256": "checksum-sha256",
+    "--acl": "acl",
+    "--storage-class": "storage_class",
+    "--tagging": "tagging",
+    "--sse": "sse",
+    "--sse-kms-key-id": "sse_kms_key_id",
+    "--sse-c-key-file": "sse_c_key_file",
+    "--if-none-match": "if_none_match",
+    "--upload-id": "upload_id",
+    "--part-number": "part_number",
+    # presigned POST
+    "--content-type-prefix": "content_type_prefix",
+    "--success-action-status": "success_action_status",
+    "--success-action-redirect": "success_action_redirect",
 }
-_REPEATED_OPTIONS = {"--include": "include", "--exclude": "exclude"}  # kept in order, as "filters"
+_PAIR_OPTIONS = {"--content-length-range": "content_length_range"}  # two values
+# Repeatable, kept in order; --include/--exclude together as "filters".
+_REPEATED_OPTIONS = {"--include": "filters", "--exclude": "filters", "--metadata": "metadata",
+                     "--param": "param", "--header": "header", "--condition": "condition"}
 _FLAG_OPTIONS = {"--debug": "debug", "--version": "version", "--help": "help", "-h": "help",
                  "--recursive": "recursive", "--keep-going": "keep_going"}
 _METHODS = ("GET", "PUT", "DELETE", "HEAD")
@@ -119,6 +149,12 @@ def parse_args(argv: Sequence[str]) -> dict[str, Any]:
             if name in _FLAG_OPTIONS and not eq:
                 options[_FLAG_OPTIONS[name]] = True
                 continue
+            if name in _PAIR_OPTIONS and not eq:
+                if i + 2 > len(args):
+                    raise UsageError(f"{name} needs two values, e.g. {name} 1 10485760")
+                options[_PAIR_OPTIONS[name]] = (args[i], args[i + 1])
+                i += 2
+                continue
             if name not in _VALUE_OPTIONS and name not in _REPEATED_OPTIONS:
                 raise UsageError(f"unknown option {name}; see 's3presign help'")
             if eq:
@@ -129,7 +165,8 @@ def parse_args(argv: Sequence[str]) -> dict[str, Any]:
             else:
                 raise UsageError(f"{name} needs a value; see 's3presign help'")
             if name in _REPEATED_OPTIONS:
-                options.setdefault("filters", []).append((_REPEATED_OPTIONS[name], value))
+                key = _REPEATED_OPTIONS[name]
+                options.setdefault(key, []).append((name[2:], value) if key == "filters" else value)
                 continue
             key = _VALUE_OPTIONS[name]
             if key in options:
@@ -161,6 +198,7 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     from ._config import resolve
     from ._endpoints import ADDRESSING_STYLES, _parse_endpoint_url, validate_region
     from ._presigner import Presigner
+    from ._request_options import post_parts, request_parts
     from ._uri import parse_s3_uri
 
     uri = options.get("uri")
@@ -176,17 +214,18 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     if options.get("filters") and not recursive:
         raise UsageError("--include and --exclude filter a --recursive listing")
     method = str(options.get("method", "GET")).upper()
-    if method == "POST":
-        raise UsageError("--http-method POST (a browser form upload) is not supported yet; "
-                         "use PUT to presign an upload")
-    if method not in _METHODS:
-        raise UsageError(f"--http-method must be one of {', '.join(_METHODS)}, not {options['method']!r}")
+    if method not in (*_METHODS, "POST"):
+        raise UsageError(f"--http-method must be one of {', '.join(_METHODS)} or POST, not {options['method']!r}")
+    post = method == "POST"
     many = bulk or recursive
-    output = options.get("output", "url")
-    formats = ("url", "jsonl", "csv", "tsv") if many else ("url", "json")
+    if post and many:
+        raise UsageError("--http-method POST makes one form upload; give one s3://BUCKET/KEY")
+    output = options.get("output", "json" if post else "url")
+    formats = (("json", "curl", "html") if post else ("url", "jsonl", "csv", "tsv") if many
+               else ("url", "json", "curl"))
     if output not in formats:
-        raise UsageError(f"--output must be {', '.join(formats[:-1])} or {formats[-1]}"
-                         f"{' for many URLs' if many else ''}, not {output!r}")
+        what = " for POST" if post else " for many URLs" if many else ""
+        raise UsageError(f"--output must be {', '.join(formats[:-1])} or {formats[-1]}{what}, not {output!r}")
     jobs = _jobs(options.get("jobs"))
     style = options.get("addressing_style")
     if style is not None and style not in ADDRESSING_STYLES:
@@ -206,6 +245,10 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
                 raise UsageError(f"no bucket in {uri!r}: give s3://BUCKET/PREFIX/")
         elif not bulk:
             bucket, key = parse_s3_uri(str(uri))
+        if post:
+            fields, conditions = post_parts(options, key)
+        else:
+            parts = request_parts(options, method)
     except (ConfigurationError, InvalidRequestError) as exc:
         raise UsageError(str(exc)) from None
 
@@ -218,33 +261,91 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         for line in resolved.describe():
             err.write(f"s3presign: debug: {line}\n")
     signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+    if post:
+        return _presign_post(signer, bucket, key, expires_in, fields, conditions, str(output), out)
     if many:
         return _presign_many(signer, options, out, err, bucket=bucket if recursive else None,
                              prefix=key if recursive else None, method=method, expires_in=expires_in,
-                             fmt=str(output), jobs=jobs)
+                             fmt=str(output), jobs=jobs, params=parts.params, headers=parts.headers)
     try:
-        details = signer.presign_details(bucket, key, method, expires_in)
+        details = signer.presign_details(bucket, key, method, expires_in, params=parts.params, headers=parts.headers)
     except InvalidRequestError as exc:
         raise UsageError(str(exc)) from None
     if debug:
-        if details.canonical_request:
-            canonical = details.canonical_request
-            token = signer.credentials.session_token
-            if token:  # the URL carries it by design; the debug log need not
-                from ._encoding import encode_query_component
-
-                canonical = canonical.replace(encode_query_component(token), "***")
-                err.write("s3presign: debug: (the session token is shown as ***)\n")
-            err.write("s3presign: debug: canonical request:\n" + canonical + "\n")
-        err.write("s3presign: debug: string to sign:\n" + details.string_to_sign + "\n")
+        hidden = [*parts.secret_values]
+        if signer.credentials.session_token:  # the URL carries it by design; the debug log need not
+            hidden.append(signer.credentials.session_token)
+        _debug_steps(err, details.canonical_request, details.string_to_sign, hidden)
+    headers = dict(parts.headers)
     if output == "json":
         import json
 
         expires_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(details.signed_at + expires_in))
-        out.write(json.dumps({"url": details.url, "method": method, "expires_at": expires_at, "headers": {}},
-                             indent=2) + "\n")
+        out.write(json.dumps({"url": details.url, "method": method, "expires_at": expires_at, "headers": headers},
+                             indent=2, ensure_ascii=False) + "\n")
+    elif output == "curl":
+        out.write(_curl(method, details.url, headers, key) + "\n")
     else:
         out.write(details.url + "\n")
+    return ExitCode.OK
+
+
+def _debug_steps(err: TextIO, canonical: str, string_to_sign: str, hidden: list[str]) -> None:
+    if hidden:
+        from ._encoding import encode_query_component
+
+        for value in hidden:
+            canonical = canonical.replace(encode_query_component(value), "***").replace(value, "***")
+        err.write("s3presign: debug: (the session token and SSE-C key are shown as ***)\n")
+    if canonical:
+        err.write("s3presign: debug: canonical request:\n" + canonical + "\n")
+    err.write("s3presign: debug: string to sign:\n" + string_to_sign + "\n")
+
+
+def _curl(method: str, url: str, headers: dict[str, str], key: str) -> str:
+    """A ready-to-run curl command for the request (FILE: the key's base name)."""
+    from shlex import quote
+
+    name = key.rsplit("/", 1)[-1] or "FILE"
+    words = ["curl", "--fail-with-body"]
+    if method == "PUT":
+        words += ["--upload-file", quote(name)]
+    elif method == "HEAD":
+        words.append("--head")
+    elif method == "DELETE":
+        words += ["-X", "DELETE"]
+    else:
+        words += ["-o", quote(name)]
+    for header, value in headers.items():
+        words += ["-H", quote(f"{header}: {value}")]
+    words.append(quote(url))
+    return " ".join(words)
+
+
+def _presign_post(signer: Presigner, bucket: str, key: str, expires_in: int, fields: dict[str, str],
+                  conditions: list[object], output: str, out: TextIO) -> int:
+    try:
+        post = signer.presign_post(bucket, key, expires_in=expires_in, conditions=conditions, fields=fields)
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
+    expires_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(post.signed_at + expires_in))
+    if output == "json":
+        import json
+
+        out.write(json.dumps({"url": post.url, "fields": post.fields, "expires_at": expires_at}, indent=2,
+                             ensure_ascii=False) + "\n")
+    elif output == "curl":
+        from shlex import quote
+
+        words = ["curl", "--fail-with-body"]
+        for name, value in post.fields.items():
+            words += ["--form-string", quote(f"{name}={value}")]  # literal: no @file or <file magic
+        words += ["-F", "file=@FILE", quote(post.url)]
+        out.write(" ".join(words) + "\n")
+    else:
+        from ._html import upload_page
+
+        out.write(upload_page(post, bucket=bucket, key=key, conditions=conditions, expires_at=expires_at))
     return ExitCode.OK
 
 
@@ -274,7 +375,8 @@ class _KeyLines:
 
 
 def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: TextIO, *, bucket: str | None,
-                  prefix: str | None, method: str, expires_in: int, fmt: str, jobs: int) -> int:
+                  prefix: str | None, method: str, expires_in: int, fmt: str, jobs: int,
+                  params: list[tuple[str, str]], headers: list[tuple[str, str]]) -> int:
     from ._bulk import stream
 
     keep_going = bool(options.get("keep_going"))
@@ -308,7 +410,7 @@ def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: 
             return out.write(data.decode())
     try:
         written, bad = stream(signer, source, write, method=method, expires_in=expires_in, fmt=fmt,
-                              keep_going=keep_going, jobs=jobs, on_error=on_error,
+                              keep_going=keep_going, jobs=jobs, on_error=on_error, params=params, headers=headers,
                               on_progress=progress.update if progress is not None else None)
         (binary or out).flush()
     except BrokenPipeError:  # the reader went away (| head): stop quietly

@@ -1,0 +1,115 @@
+"""Presigned POST: a browser form upload, with a policy that S3 checks.
+
+Theory of operation (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html):
+the form posts to the bucket's URL with the fields below, the file field last. The policy is
+JSON ``{"expiration": ..., "conditions": [...]}``: the caller's conditions, then the bucket, the key
+(``{"key": K}``, or ``["starts-with", "$key", prefix]`` when the key ends in ``${filename}``,
+which the browser replaces by the file's name), then one condition per authentication field.
+The ``policy`` field is the base64 of that JSON, and the signature is over that base64 text:
+hex HMAC-SHA256 under the day's SigV4 signing key, or base64 HMAC-SHA1 under the secret for
+SigV2. Field and condition order follow botocore's ``generate_presigned_post`` so the two give
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from binascii import b2a_base64
+
+from . import _sigv2, _sigv4
+from ._errors import InvalidRequestError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime
+
+    from ._presigner import Presigner
+
+__all__ = ["FILENAME", "PresignedPost", "presign_post"]
+
+FILENAME = "${filename}"
+
+
+class PresignedPost:
+    """A presigned form upload: post ``fields`` and then the file (field ``file``) to ``url``."""
+
+    __slots__ = ("expires_in", "fields", "signed_at", "url")
+
+    def __init__(self, url: str, fields: dict[str, str], signed_at: int, expires_in: int) -> None:
+        self.url = url
+        self.fields = fields
+        self.signed_at = signed_at
+        self.expires_in = expires_in
+
+    @property
+    def expires_at(self) -> datetime:
+        """When the policy expires (an aware datetime)."""
+        from datetime import datetime, timezone
+
+        return datetime.fromtimestamp(self.signed_at + self.expires_in, timezone.utc)
+
+    @property
+    def policy(self) -> dict[str, object]:
+        """The decoded policy document."""
+        from binascii import a2b_base64
+
+        return json.loads(a2b_base64(self.fields["policy"]))  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"PresignedPost(url={self.url!r}, fields={sorted(self.fields)!r})"
+
+
+def presign_post(signer: Presigner, bucket: str, key: str, *, expires_in: int = 3600,
+                 conditions: Iterable[object] = (), fields: Mapping[str, str] | None = None,
+                 now: datetime | None = None) -> PresignedPost:
+    """Build the fields and policy for a form upload of ``key`` (see the module docstring)."""
+    from ._presigner import _check_expires_in, _checked_key, _epoch_second
+
+    _checked_key(key.replace(FILENAME, "f") if key.endswith(FILENAME) else key)
+    if signer.signature_version == "v4":
+        _check_expires_in(expires_in)
+    elif type(expires_in) is not int or expires_in < 1:
+        raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1")
+    second = int(time.time()) if now is None else _epoch_second(now)
+    endpoint = signer.endpoint(bucket)
+    url_path = endpoint.path_prefix.rstrip("/") or "/"
+    url = f"{endpoint.scheme}://{endpoint.netloc}{url_path}"
+    form = dict(fields or {})
+    form["key"] = key
+    rules: list[object] = list(conditions)
+    rules.append({"bucket": bucket})
+    rules.append(["starts-with", "$key", key[: -len(FILENAME)]] if key.endswith(FILENAME) else {"key": key})
+    policy: dict[str, object] = {
+        "expiration": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second + expires_in)),
+        "conditions": rules,
+    }
+    credentials = signer.credentials
+    if signer.signature_version == "v4":
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
+        scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region)
+        auth = {
+            "x-amz-algorithm": _sigv4.ALGORITHM,
+            "x-amz-credential": f"{credentials.access_key_id}/{scope}",
+            "x-amz-date": amz_date,
+        }
+        if credentials.session_token:
+            auth["x-amz-security-token"] = credentials.session_token
+        form.update(auth)
+        rules.extend({name: value} for name, value in auth.items())
+        form["policy"] = _encode(policy)
+        key_bytes = _sigv4.signing_key(credentials.secret_access_key, amz_date[:8], endpoint.signing_region)
+        form["x-amz-signature"] = _sigv4.signature(key_bytes, form["policy"])
+    else:
+        form["AWSAccessKeyId"] = credentials.access_key_id
+        if credentials.session_token:
+            form["x-amz-security-token"] = credentials.session_token
+            rules.append({"x-amz-security-token": credentials.session_token})
+        form["policy"] = _encode(policy)
+        form["signature"] = _sigv2.signature(credentials.secret_access_key, form["policy"])
+    return PresignedPost(url, form, second, expires_in)
+
+
+def _encode(policy: dict[str, object]) -> str:
+    return b2a_base64(json.dumps(policy).encode("utf-8"), newline=False).decode("ascii")

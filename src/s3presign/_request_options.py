@@ -1,0 +1,206 @@
+"""Command-line request options -> query parameters, signed headers, POST fields and conditions.
+
+The rule for headers: every header an option asks for is signed (listed in X-Amz-SignedHeaders)
+and the client must send it exactly; none is moved into the query. S3 enforces a signed header
+through the signature, while it silently ignores some headers when they arrive as query
+parameters (checksums, server-side encryption), and botocore signs the same way, so each URL
+can be compared with botocore's byte for byte.
+"""
+
+from __future__ import annotations
+
+import binascii
+
+from ._errors import InvalidRequestError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = ["RequestParts", "post_parts", "request_parts"]
+
+RESPONSE_OVERRIDES = ("response-content-disposition", "response-content-type", "response-cache-control",
+                      "response-content-language", "response-content-encoding", "response-expires")
+CHECKSUMS = {"checksum-crc32": 4, "checksum-crc32c": 4, "checksum-sha1": 20, "checksum-sha256": 32}
+SSE_VALUES = ("AES256", "aws:kms", "aws:kms:dsse")
+# Options that only make sense for some methods: (option keys, methods, what they are for).
+_UPLOAD = ("content_type", "content_md5", *CHECKSUMS, "acl", "storage_class", "metadata", "tagging", "sse",
+           "sse_kms_key_id")
+_DOWNLOAD = RESPONSE_OVERRIDES
+_POST_ONLY = ("content_length_range", "content_type_prefix", "success_action_status", "success_action_redirect",
+              "condition")
+
+
+class RequestParts:
+    """Query parameters and headers for a presigned request, and which header values are secret."""
+
+    __slots__ = ("headers", "params", "secret_values")
+
+    def __init__(self) -> None:
+        self.params: list[tuple[str, str]] = []
+        self.headers: list[tuple[str, str]] = []
+        self.secret_values: list[str] = []
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _base64_of(value: str, size: int, option: str) -> str:
+    try:
+        raw = binascii.a2b_base64(value.encode("ascii"), strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raw = b""
+    if len(raw) != size:
+        raise InvalidRequestError(f"{option} must be the base64 of {size} bytes, as S3 expects, not {value!r}")
+    return value
+
+
+def _key_value(text: str, option: str, sep: str) -> tuple[str, str]:
+    name, found, value = text.partition(sep)
+    if not found or not name.strip():
+        example = "owner=alice" if sep == "=" else "Cache-Control: no-cache"
+        raise InvalidRequestError(f"{option} takes NAME{sep}VALUE, e.g. {option} '{example}', not {text!r}")
+    return name.strip(), value.strip() if sep == ":" else value
+
+
+def request_parts(options: dict[str, Any], method: str) -> RequestParts:
+    """Turn parsed options into query parameters and signed headers for GET/PUT/DELETE/HEAD."""
+    parts = RequestParts()
+    for key in _POST_ONLY:
+        if options.get(key):
+            raise InvalidRequestError(f"{_flag(key)} is for presigned POST (--http-method POST)")
+    for key in _UPLOAD:
+        if options.get(key) and method != "PUT":
+            raise InvalidRequestError(f"{_flag(key)} describes an upload: use it with --http-method PUT")
+    for key in _DOWNLOAD:
+        if options.get(key) and method not in ("GET", "HEAD"):
+            raise InvalidRequestError(f"{_flag(key)} changes a download: use it with GET or HEAD")
+    params, headers = parts.params, parts.headers
+    if options.get("version_id"):
+        if method == "PUT":
+            raise InvalidRequestError("--version-id selects a version to read or delete; a PUT makes a new one")
+        params.append(("versionId", options["version_id"]))
+    params.extend((key, options[key]) for key in RESPONSE_OVERRIDES if options.get(key) is not None)
+    upload_id, part_number = options.get("upload_id"), options.get("part_number")
+    if (upload_id is None) != (part_number is None):
+        raise InvalidRequestError("--upload-id and --part-number go together: they presign one UploadPart")
+    if upload_id is not None:
+        if method != "PUT":
+            raise InvalidRequestError("--upload-id/--part-number presign UploadPart, which is a PUT")
+        number = str(part_number)
+        if not number.isdigit() or not 1 <= int(number) <= 10000:
+            raise InvalidRequestError(f"--part-number must be from 1 to 10000, not {part_number!r}")
+        params += [("partNumber", str(int(number))), ("uploadId", str(upload_id))]
+    for text in options.get("param", ()):
+        params.append(_key_value(text, "--param", "="))
+    if options.get("content_type") is not None:
+        headers.append(("Content-Type", options["content_type"]))
+    if options.get("content_md5") is not None:
+        headers.append(("Content-MD5", _base64_of(options["content_md5"], 16, "--content-md5")))
+    for key, size in CHECKSUMS.items():
+        if options.get(key) is not None:
+            headers.append((f"x-amz-{key}", _base64_of(options[key], size, _flag(key))))
+    for key, header in (("acl", "x-amz-acl"), ("storage_class", "x-amz-storage-class"),
+                        ("tagging", "x-amz-tagging")):
+        if options.get(key) is not None:
+            headers.append((header, options[key]))
+    for text in options.get("metadata", ()):
+        name, value = _key_value(text, "--metadata", "=")
+        headers.append((f"x-amz-meta-{name.lower()}", value))
+    sse, kms_key = options.get("sse"), options.get("sse_kms_key_id")
+    if sse is not None:
+        if sse not in SSE_VALUES:
+            raise InvalidRequestError(f"--sse must be one of {', '.join(SSE_VALUES)}, not {sse!r}")
+        headers.append(("x-amz-server-side-encryption", sse))
+    if kms_key is not None:
+        if sse not in ("aws:kms", "aws:kms:dsse"):
+            raise InvalidRequestError("--sse-kms-key-id needs --sse aws:kms")
+        headers.append(("x-amz-server-side-encryption-aws-kms-key-id", kms_key))
+    if options.get("sse_c_key_file") is not None:
+        if method == "DELETE":
+            raise InvalidRequestError("--sse-c-key-file is for reading or writing an object, not DELETE")
+        key64, md5 = _sse_c_key(str(options["sse_c_key_file"]))
+        headers += [("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+                    ("x-amz-server-side-encryption-customer-key", key64),
+                    ("x-amz-server-side-encryption-customer-key-MD5", md5)]
+        parts.secret_values.append(key64)
+    if options.get("if_none_match") is not None:
+        headers.append(("If-None-Match", options["if_none_match"]))
+    for text in options.get("header", ()):
+        headers.append(_key_value(text, "--header", ":"))
+    return parts
+
+
+def _sse_c_key(path: str) -> tuple[str, str]:
+    """Read a 256-bit SSE-C key (32 raw bytes, or their base64) -> (base64 key, base64 MD5)."""
+    import hashlib
+
+    try:
+        with open(path, "rb") as file:
+            data = file.read(1024)
+    except OSError as exc:
+        raise InvalidRequestError(f"cannot read --sse-c-key-file {path}: {exc.strerror}") from None
+    key = data
+    if len(data) != 32:
+        try:
+            key = binascii.a2b_base64(data.strip(), strict_mode=True)
+        except (binascii.Error, ValueError):
+            key = b""
+    if len(key) != 32:
+        raise InvalidRequestError(f"--sse-c-key-file {path} must hold a 256-bit key: 32 bytes, or their base64")
+    encode = binascii.b2a_base64
+    return encode(key, newline=False).decode(), encode(hashlib.md5(key).digest(), newline=False).decode()
+
+
+def post_parts(options: dict[str, Any], key: str) -> tuple[dict[str, str], list[object]]:
+    """Fields and policy conditions for a presigned POST; each field is also a condition."""
+    import json
+
+    for name in ("content_md5", *CHECKSUMS, "storage_class", "tagging", "sse", "sse_kms_key_id",
+                 "sse_c_key_file", "if_none_match", "upload_id", "part_number", "version_id", "param", "header",
+                 *RESPONSE_OVERRIDES):
+        if options.get(name):
+            raise InvalidRequestError(f"{_flag(name)} is not available with --http-method POST")
+    fields: dict[str, str] = {}
+    conditions: list[object] = []
+
+    def field(name: str, value: str) -> None:
+        fields[name] = value
+        conditions.append({name: value})
+
+    if options.get("acl") is not None:
+        field("acl", options["acl"])
+    if options.get("content_type") is not None and options.get("content_type_prefix") is not None:
+        raise InvalidRequestError("give --content-type or --content-type-prefix, not both")
+    if options.get("content_type") is not None:
+        field("Content-Type", options["content_type"])
+    if options.get("content_type_prefix") is not None:
+        conditions.append(["starts-with", "$Content-Type", options["content_type_prefix"]])
+    for text in options.get("metadata", ()):
+        name, value = _key_value(text, "--metadata", "=")
+        field(f"x-amz-meta-{name.lower()}", value)
+    status = options.get("success_action_status")
+    if status is not None:
+        if status not in ("200", "201", "204"):
+            raise InvalidRequestError(f"--success-action-status must be 200, 201 or 204, not {status!r}")
+        field("success_action_status", status)
+    if options.get("success_action_redirect") is not None:
+        field("success_action_redirect", options["success_action_redirect"])
+    if options.get("content_length_range") is not None:
+        low, high = options["content_length_range"]
+        if not (str(low).isdigit() and str(high).isdigit()) or int(low) > int(high):
+            raise InvalidRequestError(
+                f"--content-length-range takes MIN MAX in bytes, MIN <= MAX, not {low!r} {high!r}")
+        conditions.append(["content-length-range", int(low), int(high)])
+    for text in options.get("condition", ()):
+        try:
+            condition = json.loads(text)
+        except ValueError:
+            condition = None
+        if not isinstance(condition, (dict, list)):
+            raise InvalidRequestError(
+                f"--condition takes a JSON policy condition, e.g. '[\"starts-with\", \"$key\", \"uploads/\"]', "
+                f"not {text!r}")
+        conditions.append(condition)
+    return fields, conditions

@@ -1,0 +1,89 @@
+"""A real browser: the --output html upload page, opened in headless Chromium, uploads to SeaweedFS."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from s3presign.cli import main
+
+from .http import send
+from .seaweedfs import Server
+
+# Flags for a sandboxed root session with no network beyond loopback (see the workplace notes).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("Chromium is missing: 'make test' installs Debian's chromium package (apt-get install chromium)",
+                    pytrace=False)
+    return found
+
+
+def _page(seaweedfs: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uri: str, *extra: str) -> Path:
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs.access_key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs.secret_access_key)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", seaweedfs.endpoint_url)
+    out, err = io.StringIO(), io.StringIO()
+    assert main([uri, "--http-method", "POST", "--output", "html", *extra], out=out, err=err) == 0, err.getvalue()
+    page = tmp_path / "upload.html"
+    page.write_text(out.getvalue(), encoding="utf-8")
+    return page
+
+
+def _upload_in_browser(page_file: Path, upload: Path) -> int:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            page.set_input_files("#file", str(upload))
+            with page.expect_response(lambda r: r.request.method == "POST") as response:
+                page.click("button[type=submit]")
+            return response.value.status
+        finally:
+            browser.close()
+
+
+def test_upload_page_in_chromium(seaweedfs: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = f"browser/{uuid.uuid4().hex}"
+    page = _page(seaweedfs, tmp_path, monkeypatch, f"s3://{seaweedfs.bucket}/{folder}/${{filename}}",
+                 "--content-length-range", "1", "1048576", "--success-action-status", "201")
+    upload = tmp_path / "hello from chromium.txt"
+    upload.write_bytes(b"uploaded by a real browser\n")
+    assert _upload_in_browser(page, upload) == 201
+    out = io.StringIO()
+    assert main([f"s3://{seaweedfs.bucket}/{folder}/hello from chromium.txt"], out=out, err=io.StringIO()) == 0
+    assert send(out.getvalue().strip()).body == b"uploaded by a real browser\n"
+
+
+def test_content_type_prefix_page_sends_the_file_type(seaweedfs: Server, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = f"browser/{uuid.uuid4().hex}"
+    page = _page(seaweedfs, tmp_path, monkeypatch, f"s3://{seaweedfs.bucket}/{folder}/${{filename}}",
+                 "--content-type-prefix", "image/")
+    image = tmp_path / "pixel.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    assert _upload_in_browser(page, image) == 204
+    text = tmp_path / "notes.txt"
+    text.write_text("not an image")
+    assert _upload_in_browser(page, text) == 403
+    out = io.StringIO()
+    assert main([f"s3://{seaweedfs.bucket}/{folder}/pixel.png", "--output", "json"], out=out, err=io.StringIO()) == 0
+    import json
+
+    assert send(json.loads(out.getvalue())["url"]).headers["content-type"] == "image/png"
