@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium test demo bench clean
+.PHONY: install chromium test demo serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(STAMP) chromium
 ## make demo: start SeaweedFS, upload and download a file through presigned URLs, stop it
 demo: $(STAMP)
 	$(PY) scripts/demo.py
+
+## make serve: the demo SeaweedFS in the foreground, to try the README's commands against
+serve: $(STAMP)
+	$(PY) scripts/serve.py
 
 ## make bench: presign throughput side by side with boto3, minio, obstore, libpresign; start-up
 bench: $(STAMP)

@@ -51,14 +51,15 @@ No network is needed: the URL is signed locally with your AWS credentials.
 
 options:
   --expires-in SECONDS     how long the URL works: 1 to 604800 (7 days); default 3600
-  --http-method METHOD     GET (default), PUT, DELETE or HEAD
+  --http-method METHOD     GET (default), PUT, DELETE, HEAD, or POST (a browser form upload)
   --region REGION          region to sign for (and whose endpoint to use)
   --profile NAME           profile from ~/.aws/config and ~/.aws/credentials
   --endpoint-url URL       an S3-compatible endpoint, e.g. http://127.0.0.1:9000 (alias --endpoint)
   --addressing-style STYLE auto (default), virtual or path
   --signature-version V    v4 (default) or v2 (legacy S3 signing, for old stores)
-  --output FORMAT          one URL: url (default) or json {"url", "method", "expires_at", "headers"};
-                           many: url (one per line), jsonl {"uri", "url", "expires_at"}, csv, tsv
+  --output FORMAT          one URL: url (default), json {"url", "method", "expires_at", "headers"}
+                           or curl; many: url (one per line), jsonl {"uri", "url", "expires_at"},
+                           csv, tsv; POST: json (default) {"url", "fields", "expires_at"}, curl, html
   --recursive              list the prefix (ListObjectsV2) and presign every object under it
   --include GLOB           with --recursive: keep keys matching GLOB (repeatable; the last
   --exclude GLOB           matching filter wins, as in aws s3 cp; relative to the prefix's folder)
@@ -80,7 +81,22 @@ configuration, as AWS CLI v2 reads it:
                use_accelerate_endpoint; use_fips_endpoint (or AWS_USE_FIPS_ENDPOINT,
                AWS_USE_DUALSTACK_ENDPOINT)
 
-exit codes: 0 ok, 252 bad command line, 253 configuration or credentials, 255 other, 130 interrupted
+downloads (GET, HEAD): --version-id ID, --response-content-disposition, --response-content-type,
+  --response-cache-control, --response-content-language, --response-content-encoding,
+  --response-expires (each VALUE; S3 sends it back as that response header)
+uploads (PUT): --content-type, --content-md5, --checksum-crc32|crc32c|sha1|sha256 (base64),
+  --acl, --storage-class, --metadata NAME=VALUE (repeatable), --tagging 'k=v&k2=v2',
+  --sse AES256|aws:kms, --sse-kms-key-id ID, --sse-c-key-file FILE (also for GET/HEAD),
+  --if-none-match '*'; multipart: --upload-id ID --part-number N (UploadPart)
+anything else: --param NAME=VALUE, --header 'Name: value' (repeatable)
+  Every header is signed: the client must send it exactly (--output json lists them).
+browser form upload (--http-method POST; a key ending in ${filename} takes the file's name):
+  --content-length-range MIN MAX, --content-type TYPE or --content-type-prefix PREFIX, --acl,
+  --metadata NAME=VALUE, --success-action-status 200|201|204, --success-action-redirect URL,
+  --condition JSON (repeatable), --expires-in
+
+exit codes: 0 ok, 252 bad command line, 253 configuration or credentials, 254 service error,
+255 other, 130 interrupted
 """
 
 _VALUE_OPTIONS = {

@@ -1,0 +1,37 @@
+"""`make serve`: the demo SeaweedFS in the foreground, for trying the README's commands.
+
+Prints the variables to export in another terminal, then serves until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.seaweedfs import run_server  # noqa: E402
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="s3presign-serve-") as workdir:
+        with run_server(Path(workdir)) as server:
+            print("SeaweedFS is up on 127.0.0.1 with the bucket", server.bucket)
+            print("In another terminal:\n")
+            print(f"  export AWS_ACCESS_KEY_ID={server.access_key_id}")
+            print(f"  export AWS_SECRET_ACCESS_KEY='{server.secret_access_key}'")
+            print(f"  export AWS_ENDPOINT_URL={server.endpoint_url}")
+            print(f"  export PATH=\"{Path(sys.executable).parent}:$PATH\"\n")
+            print("Ctrl-C stops it (its data is deleted).", flush=True)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                print("\nstopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
