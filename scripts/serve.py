@@ -16,6 +16,9 @@ from tests.seaweedfs import run_server  # noqa: E402
 
 
 def main() -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops it as cleanly as Ctrl-C
     with tempfile.TemporaryDirectory(prefix="s3presign-serve-") as workdir:
         with run_server(Path(workdir)) as server:
             print("SeaweedFS is up on 127.0.0.1 with the bucket", server.bucket)

@@ -97,7 +97,7 @@ def run_server(workdir: Path, *, timeout: float = 90.0) -> Iterator[Server]:
     log = workdir / "weed.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=workdir,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=_die_with_parent)
         try:
             endpoint = f"http://127.0.0.1:{ports['s3.port']}"
             _wait_until_ready(process, endpoint, log, timeout)
@@ -110,6 +110,16 @@ def run_server(workdir: Path, *, timeout: float = 90.0) -> Iterator[Server]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when the test process dies, so a killed
+    test run (a CI timeout) leaves no server behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], endpoint: str, log: Path, timeout: float) -> None:
