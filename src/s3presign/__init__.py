@@ -15,7 +15,9 @@ from ._errors import (
     InvalidRequestError,
     ServiceError,
 )
-from ._presigner import Presigner, SignedDetails, presign
+from ._inspect import Explanation, PresignInfo, Verification, explain, inspect, verify
+from ._post import PresignedPost
+from ._presigner import PresignedRequest, Presigner, SignedDetails, presign
 
 __version__ = "0.1.0"
 
@@ -26,10 +28,18 @@ __all__ = [
     "CredentialsError",
     "Endpoint",
     "Error",
+    "Explanation",
     "InvalidRequestError",
+    "PresignInfo",
+    "PresignedPost",
+    "PresignedRequest",
     "Presigner",
     "ServiceError",
     "SignedDetails",
+    "Verification",
     "__version__",
+    "explain",
+    "inspect",
     "presign",
+    "verify",
 ]

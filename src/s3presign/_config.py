@@ -30,7 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Resolved", "Setting", "parse_config", "resolve"]
+__all__ = ["Resolved", "Setting", "parse_config", "resolve", "secrets_for"]
 
 CREDENTIAL_PROCESS_TIMEOUT = 60.0  # seconds; S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT overrides
 _TRUE = ("true", "1", "yes", "on")
@@ -412,3 +412,30 @@ def run_credential_process(command: str, profile: str, env: Mapping[str, str]) -
             raise CredentialsError(f"{what} returned credentials that expired at "
                                    f"{expires_at.strftime('%Y-%m-%dT%H:%M:%SZ')}; refresh them and try again")
     return Credentials(key_id, secret, token if isinstance(token, str) else None, expires_at)
+
+
+def secrets_for(access_key_id: str, *, profile: str | None = None, env: Mapping[str, str] | None = None,
+                ) -> list[tuple[str, str]]:
+    """Every local secret for ``access_key_id``: the environment, the resolved profile, and static keys
+    in any profile of the config and credentials files, as ``[(where, secret), ...]``."""
+    env = os.environ if env is None else env
+    found: list[tuple[str, str]] = []
+    if env.get("AWS_ACCESS_KEY_ID") == access_key_id and env.get("AWS_SECRET_ACCESS_KEY"):
+        found.append(("env AWS_ACCESS_KEY_ID", env["AWS_SECRET_ACCESS_KEY"]))
+    try:
+        resolved = resolve(profile=profile, env=env).credentials
+        creds = resolved.value
+        if isinstance(creds, Credentials) and creds.access_key_id == access_key_id:
+            found.append((resolved.source, creds.secret_access_key))
+    except (ConfigurationError, CredentialsError):
+        pass
+    files = _Files(env)
+    for path, profiles in ((files.credentials_path, files.credential_profiles),
+                           (files.config_path, files.config_profiles)):
+        for name, section in profiles.items():
+            if section.get("aws_access_key_id") == access_key_id and isinstance(section.get("aws_secret_access_key"), str):
+                found.append((f"{path} [{name}]", str(section["aws_secret_access_key"])))
+    unique: dict[str, tuple[str, str]] = {}
+    for where, secret in found:
+        unique.setdefault(secret, (where, secret))
+    return list(unique.values())

@@ -13,7 +13,6 @@ the same bytes.
 
 from __future__ import annotations
 
-import json
 import time
 from binascii import b2a_base64
 
@@ -53,6 +52,7 @@ class PresignedPost:
     @property
     def policy(self) -> dict[str, object]:
         """The decoded policy document."""
+        import json
         from binascii import a2b_base64
 
         return json.loads(a2b_base64(self.fields["policy"]))  # type: ignore[no-any-return]
@@ -112,4 +112,6 @@ def presign_post(signer: Presigner, bucket: str, key: str, *, expires_in: int = 
 
 
 def _encode(policy: dict[str, object]) -> str:
+    import json  # json (with re) is kept off the import path: start-up
+
     return b2a_base64(json.dumps(policy).encode("utf-8"), newline=False).decode("ascii")

@@ -40,6 +40,9 @@ s3presign - presigned URLs for Amazon S3 and S3-compatible stores
 
 usage:
   s3presign s3://BUCKET/KEY [options]      (BUCKET/KEY without s3:// works too)
+  s3presign inspect URL                    what a presigned URL (or POST JSON/policy) grants
+  s3presign verify URL [--http-method M] [--header 'N: v']   check it with your local secret
+  s3presign explain URL [ERROR_FILE|-]     why S3 refused it (give S3's XML error response)
   s3presign - [options]                    one s3://BUCKET/KEY per line on stdin
   s3presign --input FILE [options]         one s3://BUCKET/KEY per line in FILE
   s3presign s3://BUCKET/PREFIX/ --recursive [--include GLOB] [--exclude GLOB] [options]
@@ -152,8 +155,10 @@ class UsageError(Exception):
     """A bad command line (exit 252)."""
 
 
-def parse_args(argv: Sequence[str]) -> dict[str, Any]:
-    """``parse_args(["s3://b/k", "--expires-in", "60"])`` -> ``{"uri": "s3://b/k", "expires_in": "60"}``."""
+def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
+    """``parse_args(["s3://b/k", "--expires-in", "60"])`` -> ``{"uri": "s3://b/k", "expires_in": "60"}``.
+
+    With ``positionals`` > 1 (subcommands), the second and later arguments go to ``"more"``."""
     options: dict[str, Any] = {}
     args = list(argv)
     i = 0
@@ -190,6 +195,8 @@ def parse_args(argv: Sequence[str]) -> dict[str, Any]:
             options[key] = value
         elif arg == "help" and "uri" not in options:
             options["help"] = True
+        elif "uri" in options and len(options.get("more", ())) + 1 < positionals:
+            options.setdefault("more", []).append(arg)
         elif "uri" in options:
             raise UsageError(f"unexpected argument {arg!r}: give one s3://BUCKET/KEY")
         else:
@@ -365,6 +372,141 @@ def _presign_post(signer: Presigner, bucket: str, key: str, expires_in: int, fie
     return ExitCode.OK
 
 
+def _inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """``inspect URL``, ``verify URL``, ``explain URL [ERROR_FILE|-]``."""
+    from . import _inspect
+
+    options = parse_args(argv, positionals=2 if command == "explain" else 1)
+    if options.get("help"):
+        out.write(HELP)
+        return ExitCode.OK
+    allowed = {"uri", "output", "method", "header", "profile", "debug", "more"}
+    unexpected = sorted(set(options) - allowed)
+    if unexpected:
+        raise UsageError(f"s3presign {command} does not take --{unexpected[0].replace('_', '-')}")
+    target = options.get("uri")
+    if not isinstance(target, str):
+        raise UsageError(f"give the presigned URL: s3presign {command} 'https://...'")
+    output = options.get("output", "table" if out.isatty() else "json")
+    if output not in ("table", "json"):
+        raise UsageError(f"--output must be table or json, not {output!r}")
+    headers = dict(_header_pair(h) for h in options.get("header", ()))
+    method = options.get("method")
+    if method is not None and str(method).upper() not in _METHODS:
+        raise UsageError(f"--http-method must be one of {', '.join(_METHODS)}, not {method!r}")
+    try:
+        if command == "inspect" and not target.startswith(("http://", "https://")):
+            return _inspect_post(target, output, out)
+        info = _inspect.inspect(target)
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
+    if command == "inspect":
+        facts = info.as_dict()
+        _write_facts(out, facts, output)
+        return ExitCode.OK
+    if command == "verify":
+        verdict = _inspect.verify(target, method=str(method or "GET"), headers=headers, profile=options.get("profile"))
+        _write_facts(out, {"status": verdict.status, "method": verdict.method, "reason": verdict.reason}, output)
+        if verdict.status == "unknown":
+            return ExitCode.CONFIG
+        return ExitCode.OK if verdict.valid else 1
+    error_body = None
+    more = options.get("more", [])
+    if more:
+        try:
+            error_body = sys.stdin.read() if more[0] == "-" else open(more[0], encoding="utf-8").read()
+        except OSError as exc:
+            raise UsageError(f"cannot read the error response {more[0]}: {exc.strerror}") from None
+    from ._config import secrets_for
+
+    try:
+        explanation = _inspect.explain(target, error_body, secrets=secrets_for(info.access_key_id,
+                                                                                 profile=options.get("profile")),
+                                       method=str(method) if method else None, headers=headers)
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
+    if output == "json":
+        import json
+
+        out.write(json.dumps({"code": explanation.code, "causes": explanation.causes,
+                              "details": explanation.details, "url": info.as_dict()}, indent=2) + "\n")
+    else:
+        out.write(f"S3 said: {explanation.code}\n" if explanation.code else "")
+        out.write("Likely cause" + ("s" if len(explanation.causes) > 1 else "") + ":\n")
+        for cause in explanation.causes:
+            out.write(f"  - {cause}\n")
+        for detail in explanation.details:
+            out.write("\n" + detail + "\n")
+    return ExitCode.OK
+
+
+def _header_pair(text: str) -> tuple[str, str]:
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip():
+        raise UsageError(f"--header takes 'Name: value', not {text!r}")
+    return name.strip(), value.strip()
+
+
+def _write_facts(out: TextIO, facts: dict[str, object], output: str) -> None:
+    if output == "json":
+        import json
+
+        out.write(json.dumps(facts, indent=2, ensure_ascii=False) + "\n")
+        return
+    width = max(len(name) for name in facts)
+    for name, value in facts.items():
+        if isinstance(value, (list, dict)):
+            value = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else ", ".join(value)
+            value = value or "-"
+        elif name == "seconds_left" and isinstance(value, int):
+            value = f"{value} ({'expired' if value <= 0 else 'valid'})"
+        out.write(f"{name.replace('_', ' '):<{width}}  {value}\n")
+
+
+def _inspect_post(text: str, output: str, out: TextIO) -> int:
+    """Inspect a presigned POST given as its JSON (--output json of POST), a file of it, or its base64 policy."""
+    import json
+    from binascii import a2b_base64
+
+    if text == "-":
+        text = sys.stdin.read()
+    elif not text.lstrip().startswith("{") and os.path.isfile(text):
+        with open(text, encoding="utf-8") as file:
+            text = file.read()
+    policy_b64 = text.strip()
+    fields: dict[str, str] = {}
+    if policy_b64.startswith("{"):
+        try:
+            data = json.loads(policy_b64)
+        except ValueError:
+            raise UsageError("that is neither a presigned URL nor presigned POST JSON") from None
+        fields = data.get("fields", data) if isinstance(data, dict) else {}
+        policy_b64 = str(fields.get("policy", ""))
+    try:
+        policy = json.loads(a2b_base64(policy_b64))
+    except (ValueError, TypeError):
+        raise UsageError("give a presigned URL, presigned POST JSON, or its base64 policy") from None
+    if not isinstance(policy, dict) or "conditions" not in policy:
+        raise UsageError("that base64 text is not a POST policy (no conditions)")
+    facts: dict[str, object] = {"expiration": policy.get("expiration")}
+    for condition in policy["conditions"]:
+        if isinstance(condition, dict):
+            for name, value in condition.items():
+                if name == "x-amz-security-token":
+                    facts["session_token"] = True
+                else:
+                    facts[name] = value
+        elif isinstance(condition, list) and len(condition) == 3:
+            if condition[0] == "content-length-range":
+                facts["content-length-range"] = f"{condition[1]}..{condition[2]} bytes"
+            else:
+                facts[f"{condition[1]} {condition[0]}"] = condition[2]
+    if fields.get("x-amz-security-token"):
+        facts["session_token"] = True
+    _write_facts(out, facts, output)
+    return ExitCode.OK
+
+
 def _jobs(value: object) -> int:
     if value is None:
         return os.cpu_count() or 1
@@ -477,6 +619,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     try:
+        if argv and argv[0] in ("inspect", "verify", "explain"):
+            return _inspect_command(argv[0], argv[1:], out, err)
         options = parse_args(argv)
         if options.get("help") or not argv:
             (out if options.get("help") else err).write(HELP)
