@@ -70,7 +70,7 @@ GOOD = SIGNER.presign("my-bucket", "reports/q3 2026.csv", "PUT", 3600, NOW)
     ("url", "kwargs", "status", "fragment"),
     [
         (GOOD, {"method": "PUT"}, "valid", "matches a PUT"),
-        (GOOD, {"method": "GET"}, "invalid", "does not match a GET"),
+        (GOOD, {"method": "GET"}, "invalid", "the URL is for a PUT, not a GET"),
         (GOOD.replace("q3%202026", "q3%202027"), {"method": "PUT"}, "invalid", "changed after signing"),
         (GOOD + "&x-id=PutObject", {"method": "PUT"}, "invalid", "does not match"),
         (GOOD[:-1] + ("0" if GOOD[-1] != "0" else "1"), {"method": "PUT"}, "invalid", "does not match"),

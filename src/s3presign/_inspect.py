@@ -241,6 +241,11 @@ def verify_with(url: str, secret: str, *, method: str = "GET", headers: Mapping[
         return Verification("invalid", f"the URL signs header(s) {', '.join(missing)}: give their values "
                                        "with --header 'Name: value' to verify it", method)
     if not _same(expected, info.signature):
+        for other in _METHODS:
+            candidate = expected_signature(info, secret, other, headers or {}) if other != method else None
+            if candidate is not None and _same(candidate, info.signature):
+                return Verification("invalid", f"the URL is for a {other}, not a {method}: a presigned URL is "
+                                               "valid for one method only", method)
         return Verification("invalid", f"the signature does not match a {method} with this secret: the URL was "
                                        "changed after signing, is for another method or header values, or was "
                                        "signed with another secret", method)
