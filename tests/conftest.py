@@ -26,6 +26,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("AWS_") or name.startswith("S3PRESIGN_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path))
+    # The chain ends at instance metadata, as AWS CLI v2's does; tests that want it turn it on.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     (tmp_path / ".aws").mkdir()
     return tmp_path
 

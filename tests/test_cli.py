@@ -237,10 +237,20 @@ def test_credential_process_works(home: Path) -> None:
         ({"env": {"AWS_ENDPOINT_URL": "ftp://x", "AWS_ACCESS_KEY_ID": "AKIDCLI", "AWS_SECRET_ACCESS_KEY": SECRET}}, [],
          "invalid endpoint URL 'ftp://x'"),
         ({"config": "[default]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n"}, [],
-         "assume role (role_arn"),
-        ({"config": "[default]\nsso_session = corp\n"}, [], "SSO (sso_session"),
+         "names source_profile 'base', which does not exist"),
+        ({"config": "[default]\nrole_arn = arn:aws:iam::123456789012:role/r\n"}, [],
+         "neither source_profile nor credential_source"),
+        ({"config": "[default]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Laptop\n"}, [],
+         "credential_source 'Laptop' is not one of"),
+        ({"config": "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n"
+                    "[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n"}, ["--profile", "a"],
+         "loop through source_profile: a -> b -> a"),
+        ({"config": "[default]\nsso_session = corp\n"}, [], "names sso_session 'corp', which has no"),
+        ({"config": "[default]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\n"
+                    "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"},
+         [], "run 'aws sso login --profile default'"),
         ({"config": f"[default]\ncredential_process = /nonexistent/helper --json\n"}, [], "'/nonexistent/helper' was not found"),
-        ({"env": {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/creds"}}, [], "container credentials"),
+        ({"env": {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://evil.example/creds"}}, [], "must be https"),
         ({"config_dir": True}, [], "cannot read"),
     ],
 )

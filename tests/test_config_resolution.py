@@ -190,29 +190,6 @@ def test_sources_are_recorded(aws_files: dict[str, str]) -> None:
     assert resolved.credentials.source.endswith("[default]") is False
 
 
-@pytest.mark.parametrize(
-    ("profile_text", "what"),
-    [
-        ("role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default", "assume role (role_arn"),
-        ("sso_session = corp", "SSO (sso_session"),
-        ("sso_start_url = https://corp.awsapps.com/start", "SSO (sso_start_url"),
-        ("web_identity_token_file = /tmp/token\nrole_arn = arn:aws:iam::1:role/r", "assume role (role_arn"),
-    ],
-)
-def test_sources_not_supported_yet_are_named(tmp_path: Path, profile_text: str, what: str) -> None:
-    config = tmp_path / "config"
-    config.write_text(f"[profile later]\n{profile_text}\n")
-    with pytest.raises(CredentialsError, match="not support yet") as info:
-        resolve(profile="later", env={"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(config)})
-    assert what in str(info.value)
-
-
-def test_web_identity_from_environment_is_named(tmp_path: Path) -> None:
-    env = {"HOME": str(tmp_path), "AWS_WEB_IDENTITY_TOKEN_FILE": "/tmp/t", "AWS_ROLE_ARN": "arn:aws:iam::1:role/r"}
-    with pytest.raises(CredentialsError, match="AWS_WEB_IDENTITY_TOKEN_FILE"):
-        resolve(env=env)
-
-
 def test_home_is_the_default_place(tmp_path: Path) -> None:
     (tmp_path / ".aws").mkdir()
     (tmp_path / ".aws" / "credentials").write_text(textwrap.dedent("""\

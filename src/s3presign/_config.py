@@ -9,8 +9,8 @@ Precedence (see the AWS CLI v2 "Configuration and credential file settings" guid
   endpoint_url`` > profile ``endpoint_url``; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the
   profile's ``ignore_configured_endpoint_urls``) keeps only the flag
 - credentials: environment (not with an explicit --profile) > assume role > web identity > SSO >
-  credentials file > ``credential_process`` > config file keys > container > instance metadata.
-  The sources this version cannot use yet raise a clear error instead of being skipped.
+  credentials file > ``credential_process`` > config file keys > container > instance metadata
+  (the network sources live in ``_providers``, imported only when used).
 
 The files are INI as Python's RawConfigParser reads them (what botocore uses): ``#``/``;``
 comments, ``name = value`` or ``name: value``, names lower-cased, indented lines continue a
@@ -261,7 +261,8 @@ def resolve(
                               or from_profile("use_dualstack_endpoint"))
     out.use_accelerate = _flag(env, None, s3_setting("use_accelerate_endpoint"))
     out.use_fips = _flag(env, "AWS_USE_FIPS_ENDPOINT", from_profile("use_fips_endpoint"))
-    out.credentials = _credentials(env, files, name, section, where, explicit_profile=profile is not None)
+    out.credentials = _credentials(env, files, name, section, where, explicit_profile=profile is not None,
+                                   region=out.region.value if isinstance(out.region.value, str) else None)
     return out
 
 
@@ -297,18 +298,9 @@ def _endpoint(flag: str | None, env: Mapping[str, str], files: _Files, section: 
     return Setting(None, "not set: AWS")
 
 
-_NOT_YET = (
-    # (profile key, what it is) for sources that need the network; they arrive in a later version.
-    ("role_arn", "assume role"),
-    ("web_identity_token_file", "web identity"),
-    ("sso_session", "SSO"),
-    ("sso_start_url", "SSO"),
-    ("sso_account_id", "SSO"),
-)
-
-
 def _credentials(env: Mapping[str, str], files: _Files, name: str, section: Section, where: str, *,
-                 explicit_profile: bool) -> Setting:
+                 explicit_profile: bool, region: str | None) -> Setting:
+    """The credential chain in AWS CLI v2's order; network sources load ``_providers`` on demand."""
     if not explicit_profile:
         key_id, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
         if key_id or secret:
@@ -318,34 +310,65 @@ def _credentials(env: Mapping[str, str], files: _Files, name: str, section: Sect
                                        "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither")
             token = env.get("AWS_SESSION_TOKEN") or env.get("AWS_SECURITY_TOKEN")
             return Setting(Credentials(key_id, secret, token), "env AWS_ACCESS_KEY_ID")
-    for key, what in _NOT_YET:
-        if section.get(key):
-            raise CredentialsError(
-                f"profile {name!r} gets its credentials by {what} ({key} in {files.config_path} {where}), "
-                "which s3presign does not support yet; use a profile with access keys or credential_process, "
-                "or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-            )
-    if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") and env.get("AWS_ROLE_ARN"):
-        raise CredentialsError("web identity credentials (AWS_WEB_IDENTITY_TOKEN_FILE) are not supported yet; "
-                               "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead")
-    static = _static_keys(files.credential_profiles.get(name, {}), f"{files.credentials_path} [{name}]")
-    if static is not None:
-        return static
+    if section.get("role_arn") and not section.get("web_identity_token_file"):
+        from ._providers import profile_credentials
+
+        return Setting(profile_credentials(name, files, env, region=region),
+                       f"assume role {section['role_arn']} ({files.config_path} {where})")
+    token_file = section.get("web_identity_token_file") or env.get("AWS_WEB_IDENTITY_TOKEN_FILE")
+    if token_file:
+        from ._providers import web_identity
+
+        role_arn = section.get("role_arn") or env.get("AWS_ROLE_ARN") or ""
+        session = section.get("role_session_name") or env.get("AWS_ROLE_SESSION_NAME")
+        origin = f"{files.config_path} {where}" if section.get("web_identity_token_file") else \
+            "env AWS_WEB_IDENTITY_TOKEN_FILE"
+        return Setting(web_identity(env, files, section, token_file=str(token_file), role_arn=str(role_arn),
+                                    session_name=session, region=region, where=origin),
+                       f"web identity {role_arn} ({origin})")
+    if section.get("sso_session") or section.get("sso_start_url"):
+        from ._providers import sso_credentials
+
+        return Setting(sso_credentials(name, section, files, env), f"SSO ({files.config_path} {where})")
+    found = _static_keys(files.credential_profiles.get(name, {}), f"{files.credentials_path} [{name}]")
+    if found is not None:
+        return found
     process = section.get("credential_process")
     if isinstance(process, str) and process:
         return Setting(run_credential_process(process, name, env),
                        f"credential_process in {files.config_path} {where}")
-    static = _static_keys(files.config_profiles.get(name, {}), f"{files.config_path} {where}")
-    if static is not None:
-        return static
+    found = _static_keys(files.config_profiles.get(name, {}), f"{files.config_path} {where}")
+    if found is not None:
+        return found
     if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
-        raise CredentialsError("container credentials (AWS_CONTAINER_CREDENTIALS_*) are not supported yet; "
-                               "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead")
+        from ._providers import container_credentials
+
+        creds = container_credentials(env)
+        if creds is not None:
+            return Setting(creds, "container credentials (AWS_CONTAINER_CREDENTIALS_*)")
+    if (env.get("AWS_EC2_METADATA_DISABLED") or "").strip().lower() != "true":
+        from ._providers import imds_credentials
+
+        creds = imds_credentials(env, section)
+        if creds is not None:
+            return Setting(creds, "instance metadata (IMDS)")
     raise CredentialsError(
-        f"no credentials found for profile {name!r}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
-        f"aws_access_key_id and aws_secret_access_key to {files.credentials_path} [{name}] "
-        "(instance and container roles are not supported yet)"
+        f"no credentials found for profile {name!r}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, add "
+        f"aws_access_key_id and aws_secret_access_key to {files.credentials_path} [{name}], or configure a role, "
+        "SSO or credential_process (no container or instance metadata credentials either)"
     )
+
+
+def static_or_process(files: _Files, name: str, env: Mapping[str, str]) -> Credentials | None:
+    """A source profile's own keys: credentials file, credential_process, then config file."""
+    found = _static_keys(files.credential_profiles.get(name, {}), f"{files.credentials_path} [{name}]")
+    if found is not None:
+        return found.value  # type: ignore[return-value]
+    process = files.merged(name).get("credential_process")
+    if isinstance(process, str) and process:
+        return run_credential_process(process, name, env)
+    found = _static_keys(files.config_profiles.get(name, {}), f"{files.config_path} [profile {name}]")
+    return found.value if found is not None else None  # type: ignore[return-value]
 
 
 def _static_keys(section: Section, where: str) -> Setting | None:

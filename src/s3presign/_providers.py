@@ -1,0 +1,579 @@
+"""Credential sources that talk to a service: assume role, web identity, SSO, container, instance metadata.
+
+Imported only when a profile needs one of them (the static-key path never loads this module or
+its network modules). Each follows AWS CLI v2 (botocore's credential providers), facts in
+../shared/reference/s3-presign-facts.md:
+
+- assume role: ``role_arn`` with ``source_profile`` (followed through chains, loops reported) or
+  ``credential_source`` (Environment, Ec2InstanceMetadata, EcsContainer); ``mfa_serial`` asks for a
+  code on the terminal; ``external_id``, ``role_session_name``, ``duration_seconds``; STS AssumeRole
+  (SigV4-signed form POST) at the regional endpoint, or the one configured for ``sts``;
+- web identity: STS AssumeRoleWithWebIdentity (unsigned) with the token file's contents;
+- SSO: the token ``aws sso login`` cached, refreshed through SSO OIDC when it holds a refresh
+  token, then the portal's GetRoleCredentials;
+- container: ``AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`` (169.254.170.2) or ``..._FULL_URI`` (https,
+  or an allowed local host), with the authorization token or token file;
+- instance metadata: IMDSv2 (a PUT for a token, then GETs with it), falling back to v1 when the
+  token request is not supported, unless v1 is disabled.
+
+Assume-role and web-identity results are cached in ``~/.aws/cli/cache`` under AWS CLI's file names
+(sha1 of the sorted JSON of the call's arguments), mode 0600, so both tools share them (one MFA
+prompt for both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from ._credentials import Credentials
+from ._errors import ConfigurationError, CredentialsError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from datetime import datetime
+
+    from ._config import Section, _Files
+
+__all__ = ["container_credentials", "imds_credentials", "profile_credentials"]
+
+EXPIRY_WINDOW = 15 * 60  # cached credentials this close to expiry are fetched again (botocore's window)
+STS_VERSION = "2011-06-15"
+_STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+
+
+# -- HTTP ----------------------------------------------------------------------------------------
+
+
+class _Response:
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+def http(method: str, url: str, *, headers: Mapping[str, str] | None = None, body: bytes | None = None,
+         timeout: float = 10.0, env: Mapping[str, str], ca_bundle: str | None = None) -> _Response:
+    """One request with urllib: proxies from HTTPS_PROXY/HTTP_PROXY/NO_PROXY, CA bundle from
+    AWS_CA_BUNDLE or the profile's ``ca_bundle``. HTTP errors come back as responses."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    bundle = env.get("AWS_CA_BUNDLE") or ca_bundle
+    context = ssl.create_default_context(cafile=bundle) if bundle else None
+    proxies = {scheme: env[name] for scheme, name in (("https", "HTTPS_PROXY"), ("http", "HTTP_PROXY"))
+               if env.get(name)} | {scheme: env[name] for scheme, name in (("https", "https_proxy"),
+                                                                            ("http", "http_proxy")) if env.get(name)}
+    no_proxy = env.get("NO_PROXY") or env.get("no_proxy") or ""
+    host = url.split("//", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    if _bypasses_proxy(host, no_proxy):
+        proxies = {}
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler(proxies),
+                                         urllib.request.HTTPSHandler(context=context))
+    request = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return _Response(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+    except urllib.error.HTTPError as exc:
+        return _Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
+
+
+def _bypasses_proxy(host: str, no_proxy: str) -> bool:
+    for entry in (e.strip().lower() for e in no_proxy.split(",")):
+        if entry == "*" or (entry and (host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")))):
+            return True
+    return False
+
+
+def _unreachable(what: str, url: str, exc: OSError) -> CredentialsError:
+    reason = getattr(exc, "reason", exc)
+    return CredentialsError(f"cannot reach {what} at {url}: {reason}")
+
+
+# -- caching, shared with the AWS CLI --------------------------------------------------------------
+
+
+def _cache_dir(env: Mapping[str, str]) -> str:
+    home = env.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, ".aws", "cli", "cache")
+
+
+def cache_key(arguments: Mapping[str, object]) -> str:
+    """AWS CLI's cache file name for an assume-role call: sha1 of its sorted JSON arguments."""
+    import hashlib
+
+    digest = hashlib.sha1(json.dumps(arguments, sort_keys=True).encode("utf-8")).hexdigest()
+    return digest.replace(":", "_").replace(os.sep, "_").replace("/", "_")
+
+
+def _cache_read(env: Mapping[str, str], key: str) -> Credentials | None:
+    try:
+        with open(os.path.join(_cache_dir(env), key + ".json"), encoding="utf-8") as file:
+            data = json.load(file)
+        creds = _from_sts_json(data["Credentials"])
+    except (OSError, ValueError, KeyError, TypeError, CredentialsError):
+        return None
+    if creds.expires_at is None or creds.expires_at.timestamp() - time.time() < EXPIRY_WINDOW:
+        return None
+    return creds
+
+
+def _cache_write(env: Mapping[str, str], key: str, response: dict[str, object]) -> None:
+    import tempfile
+
+    directory = _cache_dir(env)
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=directory, suffix=".tmp")  # created 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            json.dump(response, file)
+        os.replace(temp, os.path.join(directory, key + ".json"))
+    except OSError:
+        pass  # a cache that cannot be written only costs a call next time
+
+
+def _parse_time(text: str) -> datetime:
+    from datetime import datetime, timezone
+
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.utcoffset() is not None else value.replace(tzinfo=timezone.utc)
+
+
+def _from_sts_json(data: Mapping[str, object]) -> Credentials:
+    expiration = data.get("Expiration")
+    return Credentials(str(data["AccessKeyId"]), str(data["SecretAccessKey"]), str(data.get("SessionToken") or ""),
+                       _parse_time(str(expiration)) if expiration else None)
+
+
+# -- STS -------------------------------------------------------------------------------------------
+
+
+def sts_endpoint(region: str | None, env: Mapping[str, str], files: _Files, section: Section) -> tuple[str, str]:
+    """(endpoint URL, signing region) for STS: configured endpoints first, else the regional one."""
+    signing = region or "us-east-1"
+    configured = _service_endpoint("sts", "STS", env, files, section)
+    if configured:
+        return configured.rstrip("/"), signing
+    if region is None:
+        return "https://sts.amazonaws.com", signing
+    from ._endpoints import partition_of
+
+    return f"https://sts.{region}.{partition_of(region).dns_suffix}", signing
+
+
+def _service_endpoint(service: str, variable: str, env: Mapping[str, str], files: _Files,
+                      section: Section) -> str | None:
+    if (env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") or "").strip().lower() == "true":
+        return None
+    for name in (f"AWS_ENDPOINT_URL_{variable}", "AWS_ENDPOINT_URL"):
+        if env.get(name):
+            return env[name]
+    services = section.get("services")
+    if isinstance(services, str):
+        block = files.services.get(services, {}).get(service)
+        if isinstance(block, dict) and block.get("endpoint_url"):
+            return block["endpoint_url"]
+    value = section.get("endpoint_url")
+    return value if isinstance(value, str) and value else None
+
+
+def _sts_call(endpoint: str, region: str, form: dict[str, str], env: Mapping[str, str], *,
+              signer: Credentials | None, ca_bundle: str | None) -> dict[str, object]:
+    """POST an STS action; with ``signer``, SigV4-signed in the Authorization header."""
+    import hashlib
+    from urllib.parse import urlencode, urlsplit
+
+    from . import _sigv4
+
+    body = urlencode({"Action": form.pop("Action"), "Version": STS_VERSION, **form}).encode()
+    parts = urlsplit(endpoint)
+    host = parts.netloc
+    path = parts.path or "/"
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    if signer is not None:
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        payload = hashlib.sha256(body).hexdigest()
+        signed_headers = [("content-type", headers["Content-Type"]), ("host", host), ("x-amz-date", amz_date)]
+        if signer.session_token:
+            signed_headers.append(("x-amz-security-token", signer.session_token))
+        block, names = _sigv4.canonical_headers(signed_headers)
+        canonical = _sigv4.canonical_request("POST", path, "", block, names, payload)
+        scope = _sigv4.credential_scope(amz_date[:8], region, "sts")
+        signature = _sigv4.signature(_sigv4.signing_key(signer.secret_access_key, amz_date[:8], region, "sts"),
+                                     _sigv4.string_to_sign(amz_date, scope, canonical))
+        headers.update({"X-Amz-Date": amz_date, "Authorization":
+                        f"{_sigv4.ALGORITHM} Credential={signer.access_key_id}/{scope}, "
+                        f"SignedHeaders={names}, Signature={signature}"})
+        if signer.session_token:
+            headers["X-Amz-Security-Token"] = signer.session_token
+    try:
+        response = http("POST", endpoint + ("" if parts.path else "/"), headers=headers, body=body, env=env,
+                        ca_bundle=ca_bundle)
+    except OSError as exc:
+        raise _unreachable("STS", endpoint, exc) from None
+    return _sts_result(response)
+
+
+def _sts_result(response: _Response) -> dict[str, object]:
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(response.body)
+    except ET.ParseError:
+        raise CredentialsError(f"STS answered HTTP {response.status} with a body that is not XML") from None
+    if response.status != 200:
+        code = root.findtext(f".//{_STS_NS}Code") or root.findtext(".//Code") or f"HTTP {response.status}"
+        message = root.findtext(f".//{_STS_NS}Message") or root.findtext(".//Message") or ""
+        raise CredentialsError(f"STS refused: {code}: {message}".rstrip(": "))
+    credentials = root.find(f".//{_STS_NS}Credentials")
+    if credentials is None:
+        raise CredentialsError("STS answered without Credentials")
+    values = {child.tag.removeprefix(_STS_NS): child.text or "" for child in credentials}
+    user = root.find(f".//{_STS_NS}AssumedRoleUser")
+    result: dict[str, object] = {"Credentials": values}
+    if user is not None:
+        result["AssumedRoleUser"] = {c.tag.removeprefix(_STS_NS): c.text or "" for c in user}
+    return result
+
+
+# -- profiles ----------------------------------------------------------------------------------------
+
+
+def profile_credentials(name: str, files: _Files, env: Mapping[str, str], *, region: str | None,
+                        prompt: Callable[[str], str] | None = None, visited: tuple[str, ...] = ()) -> Credentials:
+    """Credentials for a profile whose source needs a service (role_arn, web identity, SSO)."""
+    section = files.merged(name)
+    if name in visited:
+        chain = " -> ".join((*visited, name))
+        raise ConfigurationError(f"the profiles form a loop through source_profile: {chain}; break it")
+    if section.get("role_arn") and not section.get("web_identity_token_file"):
+        return _assume_role(name, section, files, env, region=region, prompt=prompt, visited=(*visited, name))
+    if section.get("web_identity_token_file"):
+        return web_identity(env, files, section, token_file=str(section["web_identity_token_file"]),
+                            role_arn=str(section.get("role_arn") or ""), session_name=section.get("role_session_name"),
+                            region=region, where=f"profile {name!r}")
+    if section.get("sso_session") or section.get("sso_start_url"):
+        return sso_credentials(name, section, files, env)
+    from ._config import static_or_process
+
+    found = static_or_process(files, name, env)
+    if found is None:
+        raise CredentialsError(f"profile {name!r} (a source_profile) has no credentials: add keys, a role_arn, "
+                               "SSO settings or a credential_process to it")
+    return found
+
+
+def _assume_role(name: str, section: Section, files: _Files, env: Mapping[str, str], *, region: str | None,
+                 prompt: Callable[[str], str] | None, visited: tuple[str, ...]) -> Credentials:
+    role_arn = str(section["role_arn"])
+    source_profile, credential_source = section.get("source_profile"), section.get("credential_source")
+    if source_profile and credential_source:
+        raise ConfigurationError(f"profile {name!r} has both source_profile and credential_source: keep one")
+    if not source_profile and not credential_source:
+        raise ConfigurationError(f"profile {name!r} has role_arn but neither source_profile nor credential_source")
+    arguments: dict[str, object] = {"RoleArn": role_arn}
+    session_name = section.get("role_session_name")
+    if session_name:
+        arguments["RoleSessionName"] = str(session_name)
+    if section.get("external_id"):
+        arguments["ExternalId"] = str(section["external_id"])
+    if section.get("mfa_serial"):
+        arguments["SerialNumber"] = str(section["mfa_serial"])
+    if section.get("duration_seconds"):
+        try:
+            arguments["DurationSeconds"] = int(str(section["duration_seconds"]))
+        except ValueError:
+            raise ConfigurationError(f"profile {name!r}: duration_seconds must be a number of seconds") from None
+    key = cache_key(arguments)
+    cached = _cache_read(env, key)
+    if cached is not None:
+        return cached
+    if credential_source:
+        source = _credential_source(str(credential_source), name, env)
+    else:
+        source_name = str(source_profile)
+        if source_name != name and source_name not in visited and not files.has_profile(source_name):
+            raise ConfigurationError(f"profile {name!r} names source_profile {source_name!r}, which does not exist")
+        if source_name == name:  # a profile may name itself to use its own static keys
+            from ._config import static_or_process
+
+            own = static_or_process(files, name, env)
+            if own is None:
+                raise ConfigurationError(f"profile {name!r} is its own source_profile but has no keys")
+            source = own
+        else:
+            source = profile_credentials(source_name, files, env, region=region, prompt=prompt, visited=visited)
+    form = {"Action": "AssumeRole", "RoleArn": role_arn,
+            "RoleSessionName": str(session_name or f"botocore-session-{int(time.time())}")}
+    for field in ("ExternalId", "SerialNumber", "DurationSeconds"):
+        if field in arguments:
+            form[field] = str(arguments[field])
+    if "SerialNumber" in arguments:
+        ask = prompt or _tty_prompt
+        form["TokenCode"] = ask(f"Enter MFA code for {arguments['SerialNumber']}: ").strip()
+    region = region or _profile_region(section)
+    endpoint, signing_region = sts_endpoint(region, env, files, section)
+    response = _sts_call(endpoint, signing_region, form, env, signer=source, ca_bundle=_ca(section))
+    _cache_write(env, key, response)
+    return _from_sts_json(response["Credentials"])  # type: ignore[arg-type]
+
+
+def _profile_region(section: Section) -> str | None:
+    value = section.get("region")
+    return value if isinstance(value, str) and value else None
+
+
+def _ca(section: Section) -> str | None:
+    value = section.get("ca_bundle")
+    return value if isinstance(value, str) and value else None
+
+
+def _credential_source(kind: str, name: str, env: Mapping[str, str]) -> Credentials:
+    if kind == "Environment":
+        key_id, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+        if not key_id or not secret:
+            raise CredentialsError(f"profile {name!r} uses credential_source = Environment, but "
+                                   "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set")
+        return Credentials(key_id, secret, env.get("AWS_SESSION_TOKEN"))
+    if kind == "EcsContainer":
+        found = container_credentials(env)
+        if found is None:
+            raise CredentialsError(f"profile {name!r} uses credential_source = EcsContainer, but "
+                                   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI is not set")
+        return found
+    if kind == "Ec2InstanceMetadata":
+        found = imds_credentials(env, {})
+        if found is None:
+            raise CredentialsError(f"profile {name!r} uses credential_source = Ec2InstanceMetadata, but the "
+                                   "instance metadata service gave no credentials")
+        return found
+    raise ConfigurationError(f"profile {name!r}: credential_source {kind!r} is not one of Environment, "
+                             "Ec2InstanceMetadata, EcsContainer")
+
+
+def _tty_prompt(message: str) -> str:
+    """Ask on the terminal itself (not stdout, which may be a pipe), without echo."""
+    import getpass
+
+    try:
+        return getpass.getpass(message)
+    except (EOFError, OSError):
+        raise CredentialsError("an MFA code is needed but there is no terminal to ask on; run once in a terminal "
+                               "(the result is cached), or use a profile without mfa_serial") from None
+
+
+def web_identity(env: Mapping[str, str], files: _Files, section: Section, *, token_file: str, role_arn: str,
+                 session_name: object, region: str | None, where: str) -> Credentials:
+    """STS AssumeRoleWithWebIdentity with the token file's current contents (unsigned)."""
+    if not role_arn:
+        raise ConfigurationError(f"{where} sets a web identity token file but no role_arn (or AWS_ROLE_ARN)")
+    arguments: dict[str, object] = {"RoleArn": role_arn}
+    if session_name:
+        arguments["RoleSessionName"] = str(session_name)
+    key = cache_key(arguments)
+    cached = _cache_read(env, key)
+    if cached is not None:
+        return cached
+    try:
+        with open(token_file, encoding="utf-8") as file:
+            token = file.read().strip()
+    except OSError as exc:
+        raise CredentialsError(f"cannot read the web identity token file {token_file}: {exc.strerror}") from None
+    form = {"Action": "AssumeRoleWithWebIdentity", "RoleArn": role_arn, "WebIdentityToken": token,
+            "RoleSessionName": str(session_name or f"botocore-session-{int(time.time())}")}
+    endpoint, signing_region = sts_endpoint(region or _profile_region(section), env, files, section)
+    response = _sts_call(endpoint, signing_region, form, env, signer=None, ca_bundle=_ca(section))
+    _cache_write(env, key, response)
+    return _from_sts_json(response["Credentials"])  # type: ignore[arg-type]
+
+
+# -- SSO ---------------------------------------------------------------------------------------------
+
+
+def sso_credentials(name: str, section: Section, files: _Files, env: Mapping[str, str]) -> Credentials:
+    """Role credentials from the SSO portal with the token ``aws sso login`` cached."""
+    import hashlib
+    from urllib.parse import urlencode
+
+    session_name = section.get("sso_session")
+    if isinstance(session_name, str) and session_name:
+        session = files.sso_sessions.get(session_name)
+        if session is None:
+            raise ConfigurationError(f"profile {name!r} names sso_session {session_name!r}, which has no "
+                                     f"[sso-session {session_name}] section")
+        start_url, sso_region = session.get("sso_start_url"), session.get("sso_region")
+        cache_name = session_name
+    else:
+        start_url, sso_region = section.get("sso_start_url"), section.get("sso_region")
+        cache_name = str(start_url)
+    account, role = section.get("sso_account_id"), section.get("sso_role_name")
+    missing = [k for k, v in (("sso_start_url", start_url), ("sso_region", sso_region), ("sso_account_id", account),
+                              ("sso_role_name", role)) if not v]
+    if missing:
+        raise ConfigurationError(f"profile {name!r} is missing {', '.join(missing)} for SSO")
+    home = env.get("HOME") or os.path.expanduser("~")
+    token_path = os.path.join(home, ".aws", "sso", "cache", hashlib.sha1(cache_name.encode()).hexdigest() + ".json")
+    login = f"run 'aws sso login --profile {name}'"
+    try:
+        with open(token_path, encoding="utf-8") as file:
+            token = json.load(file)
+    except (OSError, ValueError):
+        raise CredentialsError(f"no SSO login for profile {name!r} ({token_path} is missing): {login}") from None
+    if _parse_time(str(token.get("expiresAt", "1970-01-01T00:00:00Z"))).timestamp() <= time.time() + 60:
+        token = _refresh_sso_token(token, token_path, str(sso_region), env, files, section, login)
+    portal = _service_endpoint("sso", "SSO", env, files, section) or f"https://portal.sso.{sso_region}.amazonaws.com"
+    url = f"{portal.rstrip('/')}/federation/credentials?{urlencode({'role_name': role, 'account_id': account})}"
+    try:
+        response = http("GET", url, headers={"x-amz-sso_bearer_token": str(token["accessToken"])}, env=env,
+                        ca_bundle=_ca(section))
+    except OSError as exc:
+        raise _unreachable("the SSO portal", portal, exc) from None
+    if response.status in (401, 403):
+        raise CredentialsError(f"the SSO portal refused the cached login for profile {name!r}: {login}")
+    try:
+        data = json.loads(response.body)["roleCredentials"]
+        from datetime import datetime, timezone
+
+        return Credentials(data["accessKeyId"], data["secretAccessKey"], data.get("sessionToken"),
+                           datetime.fromtimestamp(int(data["expiration"]) / 1000, timezone.utc))
+    except (ValueError, KeyError, TypeError):
+        raise CredentialsError(f"the SSO portal answered HTTP {response.status} without role credentials") from None
+
+
+def _refresh_sso_token(token: dict[str, object], path: str, region: str, env: Mapping[str, str], files: _Files,
+                       section: Section, login: str) -> dict[str, object]:
+    """Refresh an expired SSO token through SSO OIDC CreateToken, when the cache holds what it needs."""
+    needed = ("refreshToken", "clientId", "clientSecret")
+    registration_expires = token.get("registrationExpiresAt")
+    if not all(token.get(k) for k in needed) or (
+            registration_expires and _parse_time(str(registration_expires)).timestamp() <= time.time()):
+        raise CredentialsError(f"the SSO login has expired and cannot be refreshed: {login}")
+    oidc = _service_endpoint("sso-oidc", "SSO_OIDC", env, files, section) or f"https://oidc.{region}.amazonaws.com"
+    body = json.dumps({"grantType": "refresh_token", "clientId": token["clientId"],
+                       "clientSecret": token["clientSecret"], "refreshToken": token["refreshToken"]}).encode()
+    try:
+        response = http("POST", f"{oidc.rstrip('/')}/token", headers={"Content-Type": "application/json"}, body=body,
+                        env=env, ca_bundle=_ca(section))
+    except OSError as exc:
+        raise _unreachable("SSO OIDC", oidc, exc) from None
+    if response.status != 200:
+        raise CredentialsError(f"the SSO login has expired and refreshing it failed (HTTP {response.status}): {login}")
+    fresh = json.loads(response.body)
+    token = {**token, "accessToken": fresh["accessToken"],
+             "expiresAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + int(fresh["expiresIn"])))}
+    if fresh.get("refreshToken"):
+        token["refreshToken"] = fresh["refreshToken"]
+    try:
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(token, file)
+    except OSError:
+        pass
+    return token
+
+
+# -- container and instance metadata -------------------------------------------------------------------
+
+_CONTAINER_HOSTS = ("169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost")
+
+
+def container_credentials(env: Mapping[str, str]) -> Credentials | None:
+    """ECS/EKS container credentials, or None when the variables are not set."""
+    relative, full = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    if relative:
+        url = f"http://169.254.170.2{relative}"
+    elif full:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(full)
+        host = (parts.hostname or "").lower()
+        if parts.scheme != "https" and not (host in _CONTAINER_HOSTS or host.startswith("127.") or host == "::1"):
+            raise CredentialsError(f"AWS_CONTAINER_CREDENTIALS_FULL_URI {full!r} must be https, or http to a "
+                                   "loopback host, 169.254.170.2, 169.254.170.23 or fd00:ec2::23")
+        url = full
+    else:
+        return None
+    headers = {}
+    token_file = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+    if token_file:
+        try:
+            with open(token_file, encoding="utf-8") as file:
+                headers["Authorization"] = file.read().strip()
+        except OSError as exc:
+            raise CredentialsError(f"cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {token_file}: "
+                                   f"{exc.strerror}") from None
+    elif env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN"):
+        headers["Authorization"] = env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    if any(c in headers.get("Authorization", "") for c in "\r\n"):
+        raise CredentialsError("the container authorization token contains a line break")
+    last: OSError | None = None
+    for _ in range(3):  # botocore: 2 s timeout, 3 attempts
+        try:
+            response = http("GET", url, headers=headers, timeout=2, env={})
+        except OSError as exc:
+            last = exc
+            continue
+        if response.status != 200:
+            raise CredentialsError(f"the container credentials endpoint answered HTTP {response.status}")
+        try:
+            data = json.loads(response.body)
+            return Credentials(data["AccessKeyId"], data["SecretAccessKey"], data.get("Token"),
+                               _parse_time(data["Expiration"]) if data.get("Expiration") else None)
+        except (ValueError, KeyError, TypeError):
+            raise CredentialsError("the container credentials endpoint answered without credentials") from None
+    assert last is not None
+    raise _unreachable("the container credentials endpoint", url, last)
+
+
+def imds_credentials(env: Mapping[str, str], section: Section) -> Credentials | None:
+    """EC2 instance metadata credentials (IMDSv2, v1 fallback), or None when there are none."""
+    if (env.get("AWS_EC2_METADATA_DISABLED") or "").strip().lower() == "true":
+        return None
+    endpoint = env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or section.get("ec2_metadata_service_endpoint")
+    if not endpoint:
+        mode = env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") or section.get("ec2_metadata_service_endpoint_mode")
+        endpoint = "http://[fd00:ec2::254]" if str(mode).lower() == "ipv6" else "http://169.254.169.254"
+    endpoint = str(endpoint).rstrip("/")
+    try:
+        timeout = float(str(env.get("AWS_METADATA_SERVICE_TIMEOUT") or section.get("metadata_service_timeout") or 1))
+        attempts = int(str(env.get("AWS_METADATA_SERVICE_NUM_ATTEMPTS")
+                           or section.get("metadata_service_num_attempts") or 1))
+    except ValueError:
+        raise ConfigurationError("the metadata service timeout and attempts must be numbers") from None
+    v1_disabled = str(env.get("AWS_EC2_METADATA_V1_DISABLED") or section.get("ec2_metadata_v1_disabled")
+                      or "").lower() == "true"
+
+    def call(method: str, path: str, headers: dict[str, str]) -> _Response | None:
+        for _ in range(max(attempts, 1)):
+            try:
+                return http(method, endpoint + path, headers=headers, timeout=timeout, env={})
+            except OSError:
+                continue
+        return None
+
+    headers: dict[str, str] = {}
+    token = call("PUT", "/latest/api/token", {"x-aws-ec2-metadata-token-ttl-seconds": "21600"})
+    if token is not None and token.status == 200:
+        headers["x-aws-ec2-metadata-token"] = token.body.decode()
+    elif token is not None and token.status == 400:
+        return None  # a malformed token request is never retried as v1
+    elif v1_disabled:
+        return None  # the token call failed and IMDSv1 is turned off
+    # 403, 404, 405 or no answer to the token request: IMDSv1, as AWS CLI v2 falls back.
+    role = call("GET", "/latest/meta-data/iam/security-credentials/", headers)
+    if role is None or role.status != 200 or not role.body.strip():
+        return None
+    name = role.body.decode().strip().splitlines()[0]
+    answer = call("GET", f"/latest/meta-data/iam/security-credentials/{name}", headers)
+    if answer is None or answer.status != 200:
+        return None
+    try:
+        data = json.loads(answer.body)
+        return Credentials(data["AccessKeyId"], data["SecretAccessKey"], data.get("Token"),
+                           _parse_time(data["Expiration"]) if data.get("Expiration") else None)
+    except (ValueError, KeyError, TypeError):
+        raise CredentialsError("instance metadata answered without credentials") from None
