@@ -103,7 +103,7 @@ def test_addressing_style_and_signature_version_flags(keys: Path) -> None:
 def test_json_output(keys: Path) -> None:
     code, out, _ = cli("s3://my-bucket/k", "--output", "json", "--http-method", "PUT", "--expires-in", "120")
     data = json.loads(out)
-    assert code == 0 and set(data) == {"url", "method", "expires_at", "headers"}
+    assert code == 0 and set(data) == {"url", "method", "expires_at", "headers", "credentials_expire_at"}
     assert data["method"] == "PUT" and data["headers"] == {}
     expected = (signed_at(data["url"]).timestamp() + 120)
     assert datetime.strptime(data["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() == expected

@@ -82,7 +82,7 @@ def test_command_json(keys: Path) -> None:
     code, out, _ = _cli(*POST_ARGS)
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"url", "fields", "expires_at"}
+    assert set(data) == {"url", "fields", "expires_at", "credentials_expire_at"}
     policy = json.loads(base64.b64decode(data["fields"]["policy"]))
     assert policy["conditions"][:6] == [
         {"acl": "private"}, ["starts-with", "$Content-Type", "image/"], {"x-amz-meta-owner": "alice"},

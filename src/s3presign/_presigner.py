@@ -82,21 +82,32 @@ class PresignedRequest:
     """A presigned request: ``url``, ``method``, the ``headers`` the client must send exactly, and
     ``expires_at`` (an aware datetime; ``signed_at`` and ``expires_in`` as numbers)."""
 
-    __slots__ = ("expires_in", "headers", "method", "signed_at", "url")
+    __slots__ = ("credentials_expire_at", "expires_in", "headers", "method", "signed_at", "url")
 
-    def __init__(self, url: str, method: str, headers: dict[str, str], signed_at: int, expires_in: int) -> None:
+    def __init__(self, url: str, method: str, headers: dict[str, str], signed_at: int, expires_in: int,
+                 credentials_expire_at: datetime | None = None) -> None:
         self.url = url
         self.method = method
         self.headers = headers
         self.signed_at = signed_at
         self.expires_in = expires_in
+        self.credentials_expire_at = credentials_expire_at
 
     @property
     def expires_at(self) -> datetime:
-        """When the URL stops working (earlier if the credentials expire first)."""
+        """When the URL stops working: its expiry, or earlier when the credentials that signed it expire."""
         from datetime import datetime, timezone
 
-        return datetime.fromtimestamp(self.signed_at + self.expires_in, timezone.utc)
+        ends = datetime.fromtimestamp(self.signed_at + self.expires_in, timezone.utc)
+        if self.credentials_expire_at is not None and self.credentials_expire_at < ends:
+            return self.credentials_expire_at
+        return ends
+
+    @property
+    def expires_early(self) -> bool:
+        """True when temporary credentials end the URL before its X-Amz-Expires would."""
+        ends = self.credentials_expire_at
+        return ends is not None and ends.timestamp() < self.signed_at + self.expires_in
 
     def __repr__(self) -> str:
         return f"PresignedRequest(method={self.method!r}, url={self.url!r}, headers={sorted(self.headers)!r})"
@@ -293,7 +304,8 @@ class Presigner:
         """
         pairs = _pairs(headers)
         details = self.presign_details(bucket, key, method, expires_in, now, params=_pairs(params), headers=pairs)
-        return PresignedRequest(details.url, method, dict(pairs), details.signed_at, expires_in)
+        return PresignedRequest(details.url, method, dict(pairs), details.signed_at, expires_in,
+                                self._credentials.expires_at)
 
     def presign_post(
         self,

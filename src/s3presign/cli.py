@@ -68,6 +68,8 @@ options:
   --exclude GLOB           matching filter wins, as in aws s3 cp; relative to the prefix's folder)
   --keep-going             many URLs: report bad input lines and go on (exit 252 at the end)
   --jobs N                 many URLs: worker processes for large inputs (default: cores)
+  --strict-expiry          fail (exit 253) when the credentials expire before the URL would,
+                           instead of the warning
   --debug                  print where each setting came from, the canonical request and the
                            string to sign on stderr (never the secret)
   --version                print the version and exit
@@ -147,7 +149,7 @@ _PAIR_OPTIONS = {"--content-length-range": "content_length_range"}  # two values
 _REPEATED_OPTIONS = {"--include": "filters", "--exclude": "filters", "--metadata": "metadata",
                      "--param": "param", "--header": "header", "--condition": "condition"}
 _FLAG_OPTIONS = {"--debug": "debug", "--version": "version", "--help": "help", "-h": "help",
-                 "--recursive": "recursive", "--keep-going": "keep_going"}
+                 "--recursive": "recursive", "--keep-going": "keep_going", "--strict-expiry": "strict_expiry"}
 _METHODS = ("GET", "PUT", "DELETE", "HEAD")
 
 
@@ -284,8 +286,10 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         for line in resolved.describe():
             err.write(f"s3presign: debug: {line}\n")
     signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+    credentials_expire = _credentials_expiry(signer, int(time.time()) + expires_in, bool(options.get("strict_expiry")),
+                                             err)
     if post:
-        return _presign_post(signer, bucket, key, expires_in, fields, conditions, str(output), out)
+        return _presign_post(signer, bucket, key, expires_in, fields, conditions, str(output), out, credentials_expire)
     if many:
         return _presign_many(signer, options, out, err, bucket=bucket if recursive else None,
                              prefix=key if recursive else None, method=method, expires_in=expires_in,
@@ -303,8 +307,9 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     if output == "json":
         import json
 
-        expires_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(details.signed_at + expires_in))
-        out.write(json.dumps({"url": details.url, "method": method, "expires_at": expires_at, "headers": headers},
+        ends = min(details.signed_at + expires_in, credentials_expire or details.signed_at + expires_in)
+        out.write(json.dumps({"url": details.url, "method": method, "expires_at": _iso(ends), "headers": headers,
+                              "credentials_expire_at": _iso(credentials_expire) if credentials_expire else None},
                              indent=2, ensure_ascii=False) + "\n")
     elif output == "curl":
         out.write(_curl(method, details.url, headers, key) + "\n")
@@ -345,18 +350,43 @@ def _curl(method: str, url: str, headers: dict[str, str], key: str) -> str:
     return " ".join(words)
 
 
+def _iso(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _credentials_expiry(signer: Presigner, url_ends: int, strict: bool, err: TextIO) -> int | None:
+    """When temporary credentials end before the URL would, say so once (or refuse, with --strict-expiry).
+
+    A presigned URL stops working when the credentials that signed it expire, whatever
+    X-Amz-Expires says (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html).
+    """
+    expires_at = signer.credentials.expires_at
+    if expires_at is None:
+        return None
+    ends = int(expires_at.timestamp())
+    if ends < url_ends:
+        message = (f"the credentials that sign this URL expire at {_iso(ends)}, so it stops working then, "
+                   f"not at {_iso(url_ends)}")
+        if strict:
+            raise CredentialsError(message + "; sign with longer-lived credentials or a shorter --expires-in")
+        err.write(f"s3presign: warning: {message}\n")
+    return ends
+
+
 def _presign_post(signer: Presigner, bucket: str, key: str, expires_in: int, fields: dict[str, str],
-                  conditions: list[object], output: str, out: TextIO) -> int:
+                  conditions: list[object], output: str, out: TextIO, credentials_expire: int | None = None) -> int:
     try:
         post = signer.presign_post(bucket, key, expires_in=expires_in, conditions=conditions, fields=fields)
     except InvalidRequestError as exc:
         raise UsageError(str(exc)) from None
-    expires_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(post.signed_at + expires_in))
+    ends = post.signed_at + expires_in
+    expires_at = _iso(min(ends, credentials_expire or ends))
     if output == "json":
         import json
 
-        out.write(json.dumps({"url": post.url, "fields": post.fields, "expires_at": expires_at}, indent=2,
-                             ensure_ascii=False) + "\n")
+        out.write(json.dumps({"url": post.url, "fields": post.fields, "expires_at": expires_at,
+                              "credentials_expire_at": _iso(credentials_expire) if credentials_expire else None},
+                             indent=2, ensure_ascii=False) + "\n")
     elif output == "curl":
         from shlex import quote
 

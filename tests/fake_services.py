@@ -1,0 +1,116 @@
+"""Small loopback servers that answer like the SSO portal, SSO OIDC, the container credentials
+endpoint and EC2 instance metadata, checking each request as the real service would (method,
+path, headers, token flow) and refusing anything else."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
+
+
+@contextmanager
+def serve(handler: Handler) -> Iterator[tuple[str, list[tuple[str, str, dict[str, str]]]]]:
+    """Run ``handler(method, path, headers, body) -> (status, headers, body)`` on 127.0.0.1;
+    yields the base URL and the list of requests seen."""
+    seen: list[tuple[str, str, dict[str, str]]] = []
+
+    class _Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            seen.append((self.command, self.path, headers))
+            status, out_headers, out = handler(self.command, self.path, headers, body)
+            self.send_response(status)
+            for name, value in out_headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        do_GET = do_PUT = do_POST = _handle
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def credentials_json(key_id: str, expiration: str, *, token_name: str = "Token") -> bytes:
+    return json.dumps({"AccessKeyId": key_id, "SecretAccessKey": f"secret-of-{key_id}",
+                       token_name: f"token-of-{key_id}", "Expiration": expiration}).encode()
+
+
+def imds(role: str, key_id: str, expiration: str, *, v2: bool = True) -> Handler:
+    """EC2 instance metadata: IMDSv2 (PUT token, then GETs carrying it), or v1 only (the PUT gets 405)."""
+    token = "imds-session-token"
+
+    def handle(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if path == "/latest/api/token":
+            if not v2:
+                return 405, {}, b""
+            if method != "PUT" or not headers.get("x-aws-ec2-metadata-token-ttl-seconds", "").isdigit():
+                return 400, {}, b""
+            return 200, {}, token.encode()
+        if method != "GET" or (v2 and headers.get("x-aws-ec2-metadata-token") != token):
+            return 401, {}, b""
+        if path == "/latest/meta-data/iam/security-credentials/":
+            return 200, {}, role.encode()
+        if path == f"/latest/meta-data/iam/security-credentials/{role}":
+            return 200, {}, credentials_json(key_id, expiration)
+        return 404, {}, b""
+
+    return handle
+
+
+def container(path: str, authorization: str, key_id: str, expiration: str) -> Handler:
+    def handle(method: str, request_path: str, headers: dict[str, str], body: bytes
+               ) -> tuple[int, dict[str, str], bytes]:
+        if method != "GET" or request_path != path:
+            return 404, {}, b""
+        if headers.get("authorization", "") != authorization:
+            return 401, {}, b""
+        return 200, {}, credentials_json(key_id, expiration)
+
+    return handle
+
+
+def sso(*, access_token: str, refresh: dict[str, str] | None, account: str, role: str, key_id: str,
+        expiration_ms: int) -> Handler:
+    """The SSO portal (GetRoleCredentials) and SSO OIDC (CreateToken with a refresh token)."""
+    state = {"token": access_token}
+
+    def handle(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(path)
+        if parts.path == "/token" and method == "POST" and refresh is not None:
+            request = json.loads(body or b"{}")
+            if request != {"grantType": "refresh_token", **refresh}:
+                return 400, {}, b'{"error": "invalid_grant"}'
+            state["token"] = "refreshed-access-token"
+            return 200, {"Content-Type": "application/json"}, json.dumps(
+                {"accessToken": state["token"], "expiresIn": 3600, "tokenType": "Bearer"}).encode()
+        if parts.path == "/federation/credentials" and method == "GET":
+            query = parse_qs(parts.query)
+            if headers.get("x-amz-sso_bearer_token") != state["token"]:
+                return 401, {}, b'{"message": "Session token not found or invalid"}'
+            if query != {"role_name": [role], "account_id": [account]}:
+                return 403, {}, b'{"message": "No access"}'
+            return 200, {"Content-Type": "application/json"}, json.dumps({"roleCredentials": {
+                "accessKeyId": key_id, "secretAccessKey": f"secret-of-{key_id}", "sessionToken": f"token-of-{key_id}",
+                "expiration": expiration_ms}}).encode()
+        return 404, {}, b""
+
+    return handle
