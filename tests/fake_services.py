@@ -15,9 +15,10 @@ Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str],
 
 
 @contextmanager
-def serve(handler: Handler) -> Iterator[tuple[str, list[tuple[str, str, dict[str, str]]]]]:
-    """Run ``handler(method, path, headers, body) -> (status, headers, body)`` on 127.0.0.1;
-    yields the base URL and the list of requests seen."""
+def serve(handler: Handler, *, tls: tuple[str, str] | None = None
+          ) -> Iterator[tuple[str, list[tuple[str, str, dict[str, str]]]]]:
+    """Run ``handler(method, path, headers, body) -> (status, headers, body)`` on 127.0.0.1 (over
+    TLS with ``tls=(cert file, key file)``); yields the base URL and the list of requests seen."""
     seen: list[tuple[str, str, dict[str, str]]] = []
 
     class _Handler(BaseHTTPRequestHandler):
@@ -40,10 +41,18 @@ def serve(handler: Handler) -> Iterator[tuple[str, list[tuple[str, str, dict[str
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    scheme = "http"
+    if tls is not None:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}", seen
     finally:
         server.shutdown()
         server.server_close()
@@ -114,3 +123,26 @@ def sso(*, access_token: str, refresh: dict[str, str] | None, account: str, role
         return 404, {}, b""
 
     return handle
+
+
+def proxy_for(target: str, handler: Handler) -> Handler:
+    """A forward proxy that answers for ``target`` itself: it checks it got an absolute URI
+    (what a client sends a proxy) and passes the request on to ``handler``."""
+
+    def handle(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if not path.startswith(target + "/"):
+            return 502, {}, b"not a proxy request for " + target.encode()
+        return handler(method, path[len(target):], headers, body)
+
+    return handle
+
+
+def self_signed_certificate(folder: str) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 made with openssl: (cert file, key file)."""
+    import subprocess
+
+    cert, key = f"{folder}/cert.pem", f"{folder}/key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key

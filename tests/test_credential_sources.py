@@ -340,3 +340,44 @@ def test_library_exposes_the_expiry() -> None:
         "my-bucket", "k", expires_in=3600, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
     assert request.expires_at == ends == request.credentials_expire_at
     assert request.expires_early
+
+
+# -- network: proxies and CA bundles (the SSO portal as the example service) -------------------
+
+
+def _sso_handler() -> fake_services.Handler:
+    return fake_services.sso(access_token="cached-access-token", refresh=None, account="111122223333",
+                             role="Developer", key_id="ASIASSOEXAMPLE", expiration_ms=int((time.time() + 3600) * 1000))
+
+
+def test_https_proxy_is_used_and_no_proxy_bypasses_it(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (home / ".aws" / "config").write_text(SSO_CONFIG)
+    _sso_cache(home, timedelta(hours=1))
+    portal = "http://portal.sso.test.invalid"  # resolvable only through the proxy
+    with fake_services.serve(fake_services.proxy_for(portal, _sso_handler())) as (proxy, seen):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", portal)
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        code, out, err = run("s3://my-bucket/k", "--profile", "dev")
+        assert code == 0, err
+        assert key_id_of(out.strip()) == "ASIASSOEXAMPLE" and len(seen) == 1
+        monkeypatch.setenv("NO_PROXY", ".test.invalid")
+        code, _, err = run("s3://my-bucket/k", "--profile", "dev")
+        assert code == ExitCode.CONFIG and "cannot reach the SSO portal" in err and len(seen) == 1
+
+
+def test_ca_bundle(home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (home / ".aws" / "config").write_text(SSO_CONFIG)
+    _sso_cache(home, timedelta(hours=1))
+    cert, key = fake_services.self_signed_certificate(str(tmp_path))
+    with fake_services.serve(_sso_handler(), tls=(cert, key)) as (portal, _):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", portal)
+        code, _, err = run("s3://my-bucket/k", "--profile", "dev")
+        assert code == ExitCode.CONFIG and "CERTIFICATE_VERIFY_FAILED" in err  # not trusted by default
+        monkeypatch.setenv("AWS_CA_BUNDLE", cert)
+        code, out, err = run("s3://my-bucket/k", "--profile", "dev")
+        assert code == 0, err
+        monkeypatch.delenv("AWS_CA_BUNDLE")
+        (home / ".aws" / "config").write_text(SSO_CONFIG.replace("region = eu-west-1\n",
+                                                                 f"region = eu-west-1\nca_bundle = {cert}\n", 1))
+        code, out, err = run("s3://my-bucket/k", "--profile", "dev")
+        assert code == 0, err
