@@ -128,8 +128,10 @@ def main() -> int:
         rows.append(("obstore.sign", 0.0, "not installed"))
     try:
         import boto3
+        from botocore.config import Config
 
-        client = boto3.client("s3", region_name=REGION, aws_access_key_id=AKID, aws_secret_access_key=SECRET)
+        client = boto3.client("s3", region_name=REGION, aws_access_key_id=AKID, aws_secret_access_key=SECRET,
+                              config=Config(s3={"addressing_style": "virtual"}))
         sample = names[: args.boto3_sample]
         start = time.perf_counter()
         for k in sample:

@@ -74,8 +74,10 @@ def contenders() -> dict[str, tuple[Callable[[list[str]], object] | None, str]]:
         import boto3
         from botocore.config import Config
 
+        # The configuration that gives boto3's fastest path to the same URL as ours (regional
+        # virtual-hosted SigV4); naming signature_version="s3v4" as well makes it ~1.5x slower.
         s3 = boto3.client("s3", region_name=REGION, aws_access_key_id=AKID, aws_secret_access_key=SECRET,
-                          config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
+                          config=Config(s3={"addressing_style": "virtual"}))
         found["boto3 generate_presigned_url"] = (
             lambda keys: [s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": k},
                                                     ExpiresIn=3600) for k in keys], "sample")

@@ -42,3 +42,13 @@ def test_bad_credentials(args: tuple[str, str], message: str) -> None:
     with pytest.raises(CredentialsError, match=message) as info:
         Credentials(*args)
     assert SECRET not in str(info.value)
+
+
+def test_result_reprs_do_not_show_the_session_token() -> None:
+    signer = Presigner(Credentials("AKIDEXAMPLE", SECRET, session_token=TOKEN), region="eu-west-1")
+    request = signer.presign_request("my-bucket", "k", method="PUT", headers={"Content-Type": "text/csv"})
+    details = signer.presign_details("my-bucket", "k")
+    post = signer.presign_post("my-bucket", "up/${filename}")
+    assert TOKEN in request.url  # by design: the URL carries it
+    for text in (repr(request), repr(details), repr(post), repr(signer)):
+        assert TOKEN not in text and SECRET not in text

@@ -75,7 +75,7 @@ class SignedDetails:
         self.string_to_sign = string_to_sign
 
     def __repr__(self) -> str:
-        return f"SignedDetails(url={self.url!r})"
+        return f"SignedDetails(url={_without_query(self.url)!r})"
 
 
 class PresignedRequest:
@@ -110,7 +110,13 @@ class PresignedRequest:
         return ends is not None and ends.timestamp() < self.signed_at + self.expires_in
 
     def __repr__(self) -> str:
-        return f"PresignedRequest(method={self.method!r}, url={self.url!r}, headers={sorted(self.headers)!r})"
+        return (f"PresignedRequest(method={self.method!r}, url={_without_query(self.url)!r}, "
+                f"headers={sorted(self.headers)!r})")
+
+
+def _without_query(url: str) -> str:
+    """A URL for a repr: the query (which may carry a session token) elided."""
+    return url.split("?", 1)[0] + ("?..." if "?" in url else "")
 
 
 # Query parameters that carry the signature itself: a caller may not set them.
