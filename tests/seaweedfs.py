@@ -166,3 +166,16 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         manager.__exit__(None, None, None)
 
 
+
+
+@pytest.fixture
+def seaweedfs_env(seaweedfs: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Server:
+    """The environment an in-process command needs to reach the test server with the test key."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs.access_key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs.secret_access_key)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", seaweedfs.endpoint_url)
+    return seaweedfs

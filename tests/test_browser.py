@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -28,14 +27,7 @@ def chromium() -> str:
     return found
 
 
-def _page(seaweedfs: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uri: str, *extra: str) -> Path:
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs.access_key_id)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs.secret_access_key)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", seaweedfs.endpoint_url)
+def _page(tmp_path: Path, uri: str, *extra: str) -> Path:
     out, err = io.StringIO(), io.StringIO()
     assert main([uri, "--http-method", "POST", "--output", "html", *extra], out=out, err=err) == 0, err.getvalue()
     page = tmp_path / "upload.html"
@@ -59,9 +51,10 @@ def _upload_in_browser(page_file: Path, upload: Path) -> int:
             browser.close()
 
 
-def test_upload_page_in_chromium(seaweedfs: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_page_in_chromium(seaweedfs_env: Server, tmp_path: Path) -> None:
+    seaweedfs = seaweedfs_env
     folder = f"browser/{uuid.uuid4().hex}"
-    page = _page(seaweedfs, tmp_path, monkeypatch, f"s3://{seaweedfs.bucket}/{folder}/${{filename}}",
+    page = _page(tmp_path, f"s3://{seaweedfs.bucket}/{folder}/${{filename}}",
                  "--content-length-range", "1", "1048576", "--success-action-status", "201")
     upload = tmp_path / "hello from chromium.txt"
     upload.write_bytes(b"uploaded by a real browser\n")
@@ -71,10 +64,10 @@ def test_upload_page_in_chromium(seaweedfs: Server, tmp_path: Path, monkeypatch:
     assert send(out.getvalue().strip()).body == b"uploaded by a real browser\n"
 
 
-def test_content_type_prefix_page_sends_the_file_type(seaweedfs: Server, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_content_type_prefix_page_sends_the_file_type(seaweedfs_env: Server, tmp_path: Path) -> None:
+    seaweedfs = seaweedfs_env
     folder = f"browser/{uuid.uuid4().hex}"
-    page = _page(seaweedfs, tmp_path, monkeypatch, f"s3://{seaweedfs.bucket}/{folder}/${{filename}}",
+    page = _page(tmp_path, f"s3://{seaweedfs.bucket}/{folder}/${{filename}}",
                  "--content-type-prefix", "image/")
     image = tmp_path / "pixel.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)

@@ -249,7 +249,7 @@ def test_credential_process_works(home: Path) -> None:
         ({"config": "[default]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\n"
                     "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"},
          [], "run 'aws sso login --profile default'"),
-        ({"config": f"[default]\ncredential_process = /nonexistent/helper --json\n"}, [], "'/nonexistent/helper' was not found"),
+        ({"config": "[default]\ncredential_process = /nonexistent/helper --json\n"}, [], "'/nonexistent/helper' was not found"),
         ({"env": {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://evil.example/creds"}}, [], "must be https"),
         ({"config_dir": True}, [], "cannot read"),
     ],

@@ -10,7 +10,6 @@ from pathlib import Path
 import botocore.session
 import pytest
 
-from s3presign import CredentialsError
 from s3presign._config import resolve
 
 CONFIG = """\

@@ -25,15 +25,8 @@ Run = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def command(seaweedfs: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
+def command(seaweedfs_env: Server) -> Run:
     """The command, in-process, pointed at SeaweedFS; returns its --output json."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs.access_key_id)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs.secret_access_key)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", seaweedfs.endpoint_url)
 
     def run(*args: str) -> dict[str, object]:
         out, err = io.StringIO(), io.StringIO()

@@ -519,12 +519,7 @@ def container_credentials(env: Mapping[str, str]) -> Credentials | None:
             continue
         if response.status != 200:
             raise CredentialsError(f"the container credentials endpoint answered HTTP {response.status}")
-        try:
-            data = json.loads(response.body)
-            return Credentials(data["AccessKeyId"], data["SecretAccessKey"], data.get("Token"),
-                               _parse_time(data["Expiration"]) if data.get("Expiration") else None)
-        except (ValueError, KeyError, TypeError):
-            raise CredentialsError("the container credentials endpoint answered without credentials") from None
+        return _from_metadata_json(response.body, "the container credentials endpoint")
     assert last is not None
     raise _unreachable("the container credentials endpoint", url, last)
 
@@ -571,9 +566,14 @@ def imds_credentials(env: Mapping[str, str], section: Section) -> Credentials | 
     answer = call("GET", f"/latest/meta-data/iam/security-credentials/{name}", headers)
     if answer is None or answer.status != 200:
         return None
+    return _from_metadata_json(answer.body, "instance metadata")
+
+
+def _from_metadata_json(body: bytes, what: str) -> Credentials:
+    """The JSON both the container endpoint and instance metadata answer with."""
     try:
-        data = json.loads(answer.body)
+        data = json.loads(body)
         return Credentials(data["AccessKeyId"], data["SecretAccessKey"], data.get("Token"),
                            _parse_time(data["Expiration"]) if data.get("Expiration") else None)
     except (ValueError, KeyError, TypeError):
-        raise CredentialsError("instance metadata answered without credentials") from None
+        raise CredentialsError(f"{what} answered without credentials") from None
