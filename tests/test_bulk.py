@@ -155,3 +155,52 @@ def test_presigner_works_in_worker_processes() -> None:
         url = pool.apply(_sign_in_worker, (pickle.dumps(signer),))
     assert url.startswith("https://bkt.s3.eu-west-1.amazonaws.com/from-a-worker?")
     assert "X-Amz-Security-Token=tok" in url
+
+
+def _endless_input(tmp_path: Path) -> Path:
+    source = tmp_path / "many.txt"
+    source.write_text("".join(f"s3://bulk-bucket/k{i}\n" for i in range(3_000_000)))
+    return source
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_exits_130_quietly(env: dict[str, str], tmp_path: Path, jobs: str) -> None:
+    import signal
+    import time
+
+    source = _endless_input(tmp_path)
+    with source.open("rb") as stdin:
+        process = subprocess.Popen([*COMMAND, "-", "--jobs", jobs], stdin=stdin, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, env=env)
+        time.sleep(1.5)  # well into the run
+        assert process.poll() is None
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert b"Traceback" not in err
+
+
+def test_progress_only_on_a_terminal(env: dict[str, str], tmp_path: Path) -> None:
+    import pty
+
+    source = tmp_path / "some.txt"
+    source.write_text("".join(f"s3://bulk-bucket/k{i}\n" for i in range(300_000)))
+    master, slave = pty.openpty()
+    with source.open("rb") as stdin:
+        done = subprocess.run([*COMMAND, "-", "--jobs", "1"], stdin=stdin, stdout=subprocess.DEVNULL, stderr=slave,
+                              env=env, timeout=120)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert done.returncode == 0
+    assert b"300,000 URLs in " in shown  # the closing line of the progress display
+    with source.open("rb") as stdin:  # and nothing when stderr is not a terminal
+        assert subprocess.run([*COMMAND, "-"], stdin=stdin, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, env=env).stderr == b""
