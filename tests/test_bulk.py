@@ -204,3 +204,32 @@ def test_progress_only_on_a_terminal(env: dict[str, str], tmp_path: Path) -> Non
     with source.open("rb") as stdin:  # and nothing when stderr is not a terminal
         assert subprocess.run([*COMMAND, "-"], stdin=stdin, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, env=env).stderr == b""
+
+
+def test_stream_reads_lazily() -> None:
+    # Memory stays flat only if input is read a chunk at a time as output is written.
+    from s3presign._bulk import stream
+
+    events: list[str] = []
+
+    class Source:
+        def __init__(self) -> None:
+            self.left = 5
+
+        def readlines(self, hint: int = -1) -> list[bytes]:
+            events.append("read")
+            if not self.left:
+                return []
+            self.left -= 1
+            return [b"s3://bulk-bucket/k\n"] * 10
+
+    signer = Presigner(Credentials("AKIDCLI", SECRET), region="eu-west-1")
+    written, bad = stream(signer, Source(), lambda data: events.append("write") if data else None,  # type: ignore[arg-type]
+                          method="GET", expires_in=60, fmt="url", keep_going=False, jobs=1,
+                          on_error=lambda line, message: None)
+    assert (written, bad) == (50, 0)
+    # Two chunks are read up front (to decide whether worker processes pay off), then one per write:
+    # never more than two chunks ahead of the output.
+    ahead = [events[: i + 1].count("read") - events[: i + 1].count("write") for i in range(len(events))]
+    assert max(ahead) == 2
+    assert events.count("read") == 6 and events.count("write") == 5

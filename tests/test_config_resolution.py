@@ -186,7 +186,7 @@ def test_sources_are_recorded(aws_files: dict[str, str]) -> None:
     assert resolved.region.source == "env AWS_REGION"
     assert resolved.endpoint_url.source.endswith("[profile minio] endpoint_url")
     assert resolved.addressing_style.source.endswith("[profile minio] s3.addressing_style")
-    assert resolved.credentials.source.endswith("[default]") is False
+    assert resolved.credentials.source == f"{aws_files['AWS_CONFIG_FILE']} [profile minio]"
 
 
 def test_home_is_the_default_place(tmp_path: Path) -> None:
