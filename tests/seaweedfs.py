@@ -29,6 +29,8 @@ BUCKET = "test-bucket"
 DOTTED_BUCKET = "test.dotted.bucket"
 VERSIONED_BUCKET = "test-versioned"  # tests turn versioning on here, not in BUCKET
 DOMAIN = "s3.localhost"
+ROLE_ARN = "arn:aws:iam::000000000000:role/PresignRole"
+STS_TOKEN_SECONDS = 3  # temporary credentials from the embedded STS last this long (unless asked otherwise)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Server:
     dotted_bucket: str
     domain: str
     log: Path
+    role_arn: str = ROLE_ARN
 
 
 def weed_binary() -> str:
@@ -66,7 +69,7 @@ def _free_ports(count: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def run_server(workdir: Path, *, timeout: float = 90.0) -> Iterator[Server]:
+def run_server(workdir: Path, *, timeout: float = 90.0, extra_args: tuple[str, ...] = ()) -> Iterator[Server]:
     """Start ``weed mini`` in ``workdir`` and yield once its S3 gateway answers."""
     workdir.mkdir(parents=True, exist_ok=True)
     identities = {
@@ -80,6 +83,22 @@ def run_server(workdir: Path, *, timeout: float = 90.0) -> Iterator[Server]:
     }
     config = workdir / "s3-identities.json"
     config.write_text(json.dumps(identities))
+    # The embedded STS (AssumeRole on the S3 port): one role any identity may assume, whose
+    # sessions may do anything in S3, with short-lived credentials so expiry can be tested.
+    sts_config = {
+        "sts": {"tokenDuration": STS_TOKEN_SECONDS * 10**9, "maxSessionLength": 43200 * 10**9,
+                "issuer": "s3presign-tests", "signingKey": "czNwcmVzaWduLXRlc3Qtc2lnbmluZy1rZXktMzItYnl0ZXM="},
+        "policy": {"defaultEffect": "Deny", "storeType": "memory"},
+        "roles": [{"roleName": "PresignRole", "roleArn": ROLE_ARN,
+                   "trustPolicy": {"Version": "2012-10-17", "Statement": [
+                       {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["sts:AssumeRole"]}]},
+                   "attachedPolicies": ["S3All"]}],
+        "policies": [{"name": "S3All", "document": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "sts:ValidateSession", "Resource": "*"}]}}],
+    }
+    iam_config = workdir / "iam-advanced.json"
+    iam_config.write_text(json.dumps(sts_config))
     names = [
         "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
         "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc",
@@ -90,9 +109,9 @@ def run_server(workdir: Path, *, timeout: float = 90.0) -> Iterator[Server]:
     data.mkdir(exist_ok=True)
     command = [
         weed_binary(), "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        "-master.telemetry=false", f"-s3.config={config}", f"-bucket={BUCKET},{DOTTED_BUCKET},{VERSIONED_BUCKET}",
+        "-master.telemetry=false", f"-s3.config={config}", f"-s3.iam.config={iam_config}", f"-bucket={BUCKET},{DOTTED_BUCKET},{VERSIONED_BUCKET}",
         f"-s3.domainName={DOMAIN}", "-webdav=false", "-admin.ui=false",
-        *(f"-{name}={port}" for name, port in ports.items()),
+        *(f"-{name}={port}" for name, port in ports.items()), *extra_args,
     ]
     log = workdir / "weed.log"
     with log.open("wb") as log_file:

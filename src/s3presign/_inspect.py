@@ -347,8 +347,13 @@ def explain(url: str, error_body: str | None = None, *, secrets: Sequence[tuple[
     if error.get("Code") == "InvalidToken":
         causes.append("the session token in the URL is malformed or from another partition or endpoint")
     if error.get("Code") == "InvalidAccessKeyId":
-        causes.append(f"the endpoint does not know access key {info.access_key_id}: wrong account, partition or "
-                      "endpoint, or the key was deleted")
+        if info.has_token:
+            causes.append(f"access key {info.access_key_id} belongs to temporary credentials (the URL carries a "
+                          "session token): they have most likely expired, and the URL with them; presign again "
+                          "with fresh credentials")
+        else:
+            causes.append(f"the endpoint does not know access key {info.access_key_id}: wrong account, partition "
+                          "or endpoint, or the key was deleted")
     expected_region = error.get("Region") or _region_from_message(error.get("Message", ""))
     if expected_region and info.region and expected_region != info.region:
         causes.append(f"another region: the URL is signed for {info.region} but the bucket is in "
