@@ -166,14 +166,14 @@ def _endless_input(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_exits_130_quietly(env: dict[str, str], tmp_path: Path, jobs: str) -> None:
     import signal
-    import time
 
     source = _endless_input(tmp_path)
     with source.open("rb") as stdin:
-        process = subprocess.Popen([*COMMAND, "-", "--jobs", jobs], stdin=stdin, stdout=subprocess.DEVNULL,
+        process = subprocess.Popen([*COMMAND, "-", "--jobs", jobs], stdin=stdin, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, env=env)
-        time.sleep(1.5)  # well into the run
-        assert process.poll() is None
+        assert process.stdout is not None
+        for _ in range(20_000):  # well into the run: URLs are streaming out
+            assert process.stdout.readline().startswith(b"https://")
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
     assert process.returncode == 130
