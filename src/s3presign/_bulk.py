@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from itertools import chain
 
-from ._errors import Error, InvalidRequestError
+from ._errors import Error
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -209,7 +209,3 @@ def stream(signer: Presigner, source: BinaryIO, write: Callable[[bytes], object]
             refill()
     return written, bad
 
-
-def bad_line_error(line: int, message: str) -> InvalidRequestError:
-    """The error for one bad input line: ``line 12: no object key in 's3://b'...``."""
-    return InvalidRequestError(f"line {line}: {message}")
