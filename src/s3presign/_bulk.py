@@ -132,9 +132,16 @@ _worker_args: tuple[Presigner, dict[str, Any]] | None = None
 
 def _init_worker(signer: Presigner, settings: dict[str, Any]) -> None:
     global _worker_args
+    import os
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    # Workers send results back through the pool, never to stdout. Letting go of the inherited
+    # stdout means the reader sees end-of-file as soon as the parent is done, even if a worker
+    # is still shutting down (a pipeline must not wait on them).
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
     _worker_args = (signer, settings)
 
 
