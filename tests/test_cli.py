@@ -320,3 +320,12 @@ def test_start_up_imports_only_the_allowed_modules(home: Path) -> None:
     rc, _, loaded = done.stdout.strip().partition(" ")
     assert rc == "0", done.stderr
     assert set(loaded.split()) - ALLOWED_NEW_MODULES == set()
+
+
+def test_debug_hides_the_token_in_a_sigv2_string_to_sign(keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["s3://my-bucket/k", "--signature-version", "v2", "--debug"], out=out, err=err) == 0
+    assert f"x-amz-security-token={TOKEN}" in out.getvalue()  # the URL carries it by design
+    assert TOKEN not in err.getvalue()
+    assert "x-amz-security-token:***" in err.getvalue()

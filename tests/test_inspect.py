@@ -232,3 +232,17 @@ def test_command_inspects_a_post(keys: Path, tmp_path: Path) -> None:
 def test_command_bad_input(keys: Path, args: list[str]) -> None:
     code, out, err = _cli(*args)
     assert (code, out) == (ExitCode.USAGE, "") and err.startswith("s3presign: error: ")
+
+
+def test_explain_never_repeats_the_session_token() -> None:
+    token = "FwoGZXIvYXdzSECRETTOKEN/+="
+    url = Presigner(Credentials("AKIDEXAMPLE", SECRET, token), region="eu-west-1").presign(
+        "my-bucket", "k", "PUT", 3600, NOW)
+    query = url.split("?", 1)[1].split("&X-Amz-Signature=")[0]
+    error = ("<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message><CanonicalRequest>GET\n/k\n"
+             + query.replace("&", "&amp;") + "\nhost:my-bucket.s3.eu-west-1.amazonaws.com\n\nhost\nUNSIGNED-PAYLOAD"
+             "</CanonicalRequest></Error>")
+    result = explain(url, error, secrets=[("test", SECRET)], now=EPOCH)
+    text = json.dumps(result.causes + result.details)
+    assert "***" in text
+    assert token not in text and "FwoGZXIvYXdzSECRETTOKEN%2F%2B%3D" not in text

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from urllib.parse import SplitResult
 
-__all__ = ["Explanation", "PresignInfo", "Verification", "explain", "inspect", "verify", "verify_with"]
+__all__ = ["Explanation", "PresignInfo", "Verification", "explain", "inspect", "redact", "verify", "verify_with"]
 
 
 def unquote(text: str) -> str:
@@ -35,6 +35,16 @@ def urlsplit(url: str) -> SplitResult:
     from urllib.parse import urlsplit as _urlsplit
 
     return _urlsplit(url)
+
+
+def redact(text: str, values: Sequence[str]) -> str:
+    """``text`` with each value, plain or query-encoded, shown as ``***``."""
+    from ._encoding import encode_query_component
+
+    for value in values:
+        if value:
+            text = text.replace(encode_query_component(value), "***").replace(value, "***")
+    return text
 
 
 def _same(a: str, b: str) -> bool:
@@ -391,6 +401,10 @@ def explain(url: str, error_body: str | None = None, *, secrets: Sequence[tuple[
         else:
             causes.append("nothing in the URL explains a refusal: it is well formed and not expired; give S3's "
                           "error response to compare")
+    token = dict(info.query).get("X-Amz-Security-Token") or dict(info.query).get("x-amz-security-token")
+    if token:  # S3's CanonicalRequest and the query comparison quote it; the output need not
+        result.causes[:] = [redact(c, [token]) for c in causes]
+        result.details[:] = [redact(d, [token]) for d in details]
     return result
 
 

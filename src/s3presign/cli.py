@@ -320,10 +320,9 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
 
 def _debug_steps(err: TextIO, canonical: str, string_to_sign: str, hidden: list[str]) -> None:
     if hidden:
-        from ._encoding import encode_query_component
+        from ._inspect import redact
 
-        for value in hidden:
-            canonical = canonical.replace(encode_query_component(value), "***").replace(value, "***")
+        canonical, string_to_sign = redact(canonical, hidden), redact(string_to_sign, hidden)
         err.write("s3presign: debug: (the session token and SSE-C key are shown as ***)\n")
     if canonical:
         err.write("s3presign: debug: canonical request:\n" + canonical + "\n")
