@@ -17,7 +17,6 @@ import time
 from binascii import b2a_base64
 
 from . import _sigv2, _sigv4
-from ._errors import InvalidRequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -68,10 +67,7 @@ def presign_post(signer: Presigner, bucket: str, key: str, *, expires_in: int = 
     from ._presigner import _check_expires_in, _checked_key, _epoch_second
 
     _checked_key(key.replace(FILENAME, "f") if key.endswith(FILENAME) else key)
-    if signer.signature_version == "v4":
-        _check_expires_in(expires_in)
-    elif type(expires_in) is not int or expires_in < 1:
-        raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1")
+    _check_expires_in(expires_in, signer.signature_version)
     second = int(time.time()) if now is None else _epoch_second(now)
     endpoint = signer.endpoint(bucket)
     url_path = endpoint.path_prefix.rstrip("/") or "/"

@@ -450,8 +450,7 @@ class Presigner:
         self, endpoint: Endpoint, bucket: str, key: str | None, path: str, method: str, expires_in: int,
         second: int, params: list[tuple[str, str]], headers: list[tuple[str, str]],
     ) -> SignedDetails:
-        if type(expires_in) is not int or expires_in < 1:
-            raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1")
+        _check_expires_in(expires_in, "v2")
         expires = second + expires_in
         token = self._credentials.session_token
         amz = [(k, v) for k, v in headers if k.startswith("x-amz-")]
@@ -527,7 +526,11 @@ def _encode_short_key(key: str) -> str:
         return encode_path(_checked_key(key))  # raises the clear error
 
 
-def _check_expires_in(expires_in: Any) -> None:
+def _check_expires_in(expires_in: Any, signature_version: str = "v4") -> None:
+    if signature_version == "v2":  # SigV2 signs an absolute time: no upper limit
+        if type(expires_in) is not int or expires_in < 1:
+            raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1")
+        return
     if type(expires_in) is not int or not 1 <= expires_in <= MAX_EXPIRES_IN:
         raise InvalidRequestError(
             f"invalid expiry {expires_in!r}: SigV4 URLs last from 1 to {MAX_EXPIRES_IN} seconds (7 days); "

@@ -153,7 +153,7 @@ def _sse_c_key(path: str) -> tuple[str, str]:
     return encode(key, newline=False).decode(), encode(hashlib.md5(key).digest(), newline=False).decode()
 
 
-def post_parts(options: dict[str, Any], key: str) -> tuple[dict[str, str], list[object]]:
+def post_parts(options: dict[str, Any]) -> tuple[dict[str, str], list[object]]:
     """Fields and policy conditions for a presigned POST; each field is also a condition."""
     import json
 

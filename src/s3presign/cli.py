@@ -271,7 +271,7 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         elif not bulk:
             bucket, key = parse_s3_uri(str(uri))
         if post:
-            fields, conditions = post_parts(options, key)
+            fields, conditions = post_parts(options)
         else:
             parts = request_parts(options, method)
     except (ConfigurationError, InvalidRequestError) as exc:
