@@ -10,7 +10,7 @@ Precedence (see the AWS CLI v2 "Configuration and credential file settings" guid
   profile's ``ignore_configured_endpoint_urls``) keeps only the flag
 - credentials: environment (not with an explicit --profile) > assume role > web identity > SSO >
   credentials file > ``credential_process`` > config file keys > container > instance metadata
-  (the network sources live in ``_providers``, imported only when used).
+  (the network sources live in ``_credential_sources``, imported only when used).
 
 The files are INI as Python's RawConfigParser reads them (what botocore uses): ``#``/``;``
 comments, ``name = value`` or ``name: value``, names lower-cased, indented lines continue a
@@ -300,7 +300,7 @@ def _endpoint(flag: str | None, env: Mapping[str, str], files: _Files, section: 
 
 def _credentials(env: Mapping[str, str], files: _Files, name: str, section: Section, where: str, *,
                  explicit_profile: bool, region: str | None) -> Setting:
-    """The credential chain in AWS CLI v2's order; network sources load ``_providers`` on demand."""
+    """The credential chain in AWS CLI v2's order; network sources load ``_credential_sources`` on demand."""
     if not explicit_profile:
         key_id, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
         if key_id or secret:
@@ -311,13 +311,13 @@ def _credentials(env: Mapping[str, str], files: _Files, name: str, section: Sect
             token = env.get("AWS_SESSION_TOKEN") or env.get("AWS_SECURITY_TOKEN")
             return Setting(Credentials(key_id, secret, token), "env AWS_ACCESS_KEY_ID")
     if section.get("role_arn") and not section.get("web_identity_token_file"):
-        from ._providers import profile_credentials
+        from ._credential_sources import profile_credentials
 
         return Setting(profile_credentials(name, files, env, region=region),
                        f"assume role {section['role_arn']} ({files.config_path} {where})")
     token_file = section.get("web_identity_token_file") or env.get("AWS_WEB_IDENTITY_TOKEN_FILE")
     if token_file:
-        from ._providers import web_identity
+        from ._credential_sources import web_identity
 
         role_arn = section.get("role_arn") or env.get("AWS_ROLE_ARN") or ""
         session = section.get("role_session_name") or env.get("AWS_ROLE_SESSION_NAME")
@@ -327,7 +327,7 @@ def _credentials(env: Mapping[str, str], files: _Files, name: str, section: Sect
                                     session_name=session, region=region, where=origin),
                        f"web identity {role_arn} ({origin})")
     if section.get("sso_session") or section.get("sso_start_url"):
-        from ._providers import sso_credentials
+        from ._credential_sources import sso_credentials
 
         return Setting(sso_credentials(name, section, files, env), f"SSO ({files.config_path} {where})")
     found = _static_keys(files.credential_profiles.get(name, {}), f"{files.credentials_path} [{name}]")
@@ -341,13 +341,13 @@ def _credentials(env: Mapping[str, str], files: _Files, name: str, section: Sect
     if found is not None:
         return found
     if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
-        from ._providers import container_credentials
+        from ._credential_sources import container_credentials
 
         creds = container_credentials(env)
         if creds is not None:
             return Setting(creds, "container credentials (AWS_CONTAINER_CREDENTIALS_*)")
     if (env.get("AWS_EC2_METADATA_DISABLED") or "").strip().lower() != "true":
-        from ._providers import imds_credentials
+        from ._credential_sources import imds_credentials
 
         creds = imds_credentials(env, section)
         if creds is not None:
