@@ -1,6 +1,10 @@
 """Bulk presigning, in one run: the command on 1,000,000 URIs, presign_many, obstore, boto3.
 
-    python benchmarks/bench_bulk.py [--count N] [--boto3-sample N]
+    python benchmarks/bench_bulk.py [--count N] [--rounds R] [--boto3-sample N]
+
+Keys: Hive-style (``_keys.hive_keys``: ``sales/year=2026/month=11/day=27/part-....parquet``,
+10% non-ASCII, some spaces). Every rate is the median of ``--rounds`` (default 3), all in this
+one run, so the ratios compare like with like on a machine whose absolute speed swings.
 
 - the command: `s3presign - < uris > urls`, wall time and peak memory (the proportional set
   size of all its processes, sampled every 20 ms from /proc), with the default --jobs (cores)
@@ -8,31 +12,31 @@
 - `Presigner.presign_many` over the same keys (one thread), and obstore's `sign` given them as
   one list; boto3's `generate_presigned_url` in a loop on a sample, scaled.
 
-Targets (issue 5): the command >= 250,000 URLs/s; presign_many >= 3x obstore; the command's
-peak memory < 60 MiB.
+Targets (issues 5 and 12): the command >= 2.5x obstore and >= 1.5x one thread of presign_many;
+presign_many >= 3x obstore; the command's peak memory < 60 MiB. Always exits 0 unless it
+crashes: a missed target is printed, not a failure.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 from pathlib import Path
+
+from _keys import hive_keys
 
 AKID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 REGION = "eu-west-1"
 BUCKET = "bench-bucket"
-
-
-def keys(n: int) -> list[str]:
-    return [f"photos/été 2026/IMG_{i:07d}.jpg" if i % 10 == 0 else f"datasets/2026/11/27/part-{i:07d}.parquet"
-            for i in range(n)]
 
 
 def _tree_memory(pid: int) -> int:
@@ -85,44 +89,66 @@ def run_command(args: list[str], uris: Path, out: Path, env: dict[str, str]) -> 
     return elapsed, peak
 
 
+def median(run: Any, rounds: int) -> float:
+    """Seconds, median of ``rounds`` calls."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--boto3-sample", type=int, default=10_000)
     args = parser.parse_args()
-    names = keys(args.count)
+    names = hive_keys(args.count)
     rows: list[tuple[str, float, str]] = []
+    peaks: dict[str, int] = {}
+    rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         uris = Path(tmp) / "uris.txt"
         uris.write_text("".join(f"s3://{BUCKET}/{k}\n" for k in names), encoding="utf-8")
         env = {"PATH": os.environ.get("PATH", ""), "HOME": tmp, "AWS_ACCESS_KEY_ID": AKID,
                "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_DEFAULT_REGION": REGION}
-        command = str(Path(sys.executable).parent / "s3presign")
-        peaks = {}
-        for label, extra in ((f"s3presign - (--jobs {os.cpu_count()}, default)", []), ("s3presign - --jobs 1", ["--jobs", "1"])):
-            elapsed, peak = run_command([command, "-", *extra], uris, Path(tmp) / "urls.txt", env)
+        if os.environ.get("PYTHONPATH"):
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+        command = [sys.executable, "-m", "s3presign"]
+        for label, extra in ((f"s3presign - (--jobs {os.cpu_count()}, default)", []),
+                             ("s3presign - --jobs 1", ["--jobs", "1"])):
+            times = []
+            peak = 0
+            for _ in range(args.rounds):
+                elapsed, used = run_command([*command, "-", *extra], uris, Path(tmp) / "urls.txt", env)
+                times.append(elapsed)
+                peak = max(peak, used)
             lines = sum(1 for _ in (Path(tmp) / "urls.txt").open("rb"))
             assert lines == args.count, lines
-            rows.append((label + ", stdin to file", args.count / elapsed, f"peak {peak / 2**20:.0f} MiB"))
+            rates[label] = args.count / statistics.median(times)
+            rows.append((label + ", stdin to file", rates[label], f"peak {peak / 2**20:.0f} MiB"))
             peaks[label] = peak
 
     from s3presign import Credentials, Presigner
 
     signer = Presigner(Credentials(AKID, SECRET), region=REGION)
-    start = time.perf_counter()
-    for _ in signer.presign_many((BUCKET, k) for k in names):
-        pass
-    rows.append(("Presigner.presign_many (1 thread)", args.count / (time.perf_counter() - start), ""))
-    ours = rows[-1][1]
+    pairs = [(BUCKET, k) for k in names]
+
+    def many() -> None:
+        for _ in signer.presign_many(pairs):
+            pass
+
+    ours = args.count / median(many, args.rounds)
+    rows.append(("Presigner.presign_many (1 thread)", ours, ""))
     obstore_rate = None
     try:
         import obstore
         from obstore.store import S3Store
 
         store = S3Store(BUCKET, region=REGION, access_key_id=AKID, secret_access_key=SECRET)
-        start = time.perf_counter()
-        obstore.sign(store, "GET", names, timedelta(hours=1))
-        obstore_rate = args.count / (time.perf_counter() - start)
+        obstore_rate = args.count / median(lambda: obstore.sign(store, "GET", names, timedelta(hours=1)), args.rounds)
         rows.append(("obstore.sign (one list)", obstore_rate, ""))
     except ImportError:
         rows.append(("obstore.sign", 0.0, "not installed"))
@@ -141,7 +167,8 @@ def main() -> int:
     except ImportError:
         rows.append(("boto3", 0.0, "not installed"))
 
-    print(f"# bulk presigning: {args.count:,} URIs, Python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
+    print(f"# bulk presigning: {args.count:,} Hive-style URIs, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores, median of {args.rounds}\n")
     print("| what | URLs/s | note |")
     print("|---|---:|---|")
     for label, rate, note in rows:
@@ -149,15 +176,17 @@ def main() -> int:
     command_rate = rows[0][1]
     peak = max(peaks.values())
     checks = [
-        ("command >= 250,000 URLs/s", command_rate >= 250_000, f"{command_rate:,.0f}/s"),
+        ("command >= 1.5x presign_many (1 thread)", command_rate >= 1.5 * ours, f"{command_rate / ours:.2f}x"),
         ("command peak memory < 60 MiB", peak < 60 * 2**20, f"{peak / 2**20:.0f} MiB"),
     ]
     if obstore_rate:
-        checks.append(("presign_many >= 3x obstore", ours >= 3 * obstore_rate, f"{ours / obstore_rate:.1f}x"))
+        checks.insert(0, ("command >= 2.5x obstore", command_rate >= 2.5 * obstore_rate,
+                          f"{command_rate / obstore_rate:.2f}x"))
+        checks.append(("presign_many >= 3x obstore", ours >= 3 * obstore_rate, f"{ours / obstore_rate:.2f}x"))
     print()
     for name, ok, value in checks:
         print(f"target: {name}: {'met' if ok else 'MISSED'} ({value})")
-    return 0 if all(ok for _, ok, _ in checks) else 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ MAX_EXPIRES_IN = 604800  # seven days, the longest S3 accepts for SigV4
 MAX_KEY_BYTES = 1024
 SIGNATURE_VERSIONS = ("v4", "v2")
 _MAX_CACHED_BUCKETS = 4096
+_MAX_CACHED_FOLDERS = 4096
 
 _time = time.time
 
@@ -267,7 +268,6 @@ class Presigner:
         if self._v2 or params or headers:
             return self.presign_request(bucket, key, method=method, expires_in=expires_in, now=now,
                                         params=params, headers=headers).url
-            return self.presign_details(bucket, key, method, expires_in, now).url
         try:
             url_prefix, uri_prefix, tail = self._endpoints[bucket]
         except KeyError:
@@ -519,11 +519,37 @@ def _checked_key(key: str) -> str:
     return key
 
 
+# Encoded folders of recent keys ("year=2026/month=11" -> "year%3D2026/month%3D11/"), bounded.
+_encoded_folders: dict[str, str] = {}
+
+
 def _encode_short_key(key: str) -> str:
+    """Encode a key of at most 256 characters, its folder part from a cache.
+
+    Keys of a data set share their folders and differ in the file name: Hive partitions
+    (``year=2026/month=11/part-0001.parquet``), dates, user names. ``=``, spaces and the like
+    would send every such key through ``str.translate``, about 30 ns a character; a dict lookup
+    of the folder plus the plain-name check costs a fraction of that. Same result as
+    ``encode_path(key)``: encoding is per character, so it can be done piecewise.
+    """
+    folder, slash, name = key.rpartition("/")
     try:
-        return encode_path(key)
+        try:
+            encoded = _encoded_folders[folder]
+        except KeyError:
+            if not slash:  # no folder ("" is only ever stored for "/name")
+                return encode_path(key)
+            encoded = encode_path(folder) + "/"
+            if len(_encoded_folders) >= _MAX_CACHED_FOLDERS:
+                _encoded_folders.clear()
+            _encoded_folders[folder] = encoded
+        if not slash:
+            return encode_path(key)
+        if name.isascii() and _plain_path(name):
+            return encoded + name
+        return encoded + encode_path(name)
     except UnicodeEncodeError:
-        return encode_path(_checked_key(key))  # raises the clear error
+        return encode_path(_checked_key(key))  # a lone surrogate: raises the clear error
 
 
 def _check_expires_in(expires_in: Any, signature_version: str = "v4") -> None:

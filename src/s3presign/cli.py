@@ -589,16 +589,22 @@ def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: 
         err.write("s3presign: error: " + where + " ".join(message.split()) + "\n")
 
     binary = getattr(out, "buffer", None)
+    out_fd = None
     if binary is not None:
         out.flush()
+        binary.flush()
         write = binary.write
+        try:
+            out_fd = binary.fileno()  # worker processes write there themselves
+        except (OSError, ValueError, AttributeError):
+            pass
     else:  # a text stream without bytes underneath (tests)
         def write(data: bytes) -> object:
             return out.write(data.decode())
     try:
         written, bad = stream(signer, source, write, method=method, expires_in=expires_in, fmt=fmt,
                               keep_going=keep_going, jobs=jobs, on_error=on_error, params=params, headers=headers,
-                              on_progress=progress.update if progress is not None else None)
+                              on_progress=progress.update if progress is not None else None, out_fd=out_fd)
         (binary or out).flush()
     except BrokenPipeError:  # the reader went away (| head): stop quietly
         _silence_stdout()
