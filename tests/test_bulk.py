@@ -26,8 +26,10 @@ COMMAND = [sys.executable, "-m", "s3presign"]
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
+    # PYTHONPATH passes through so the command runs the code under test (a work tree's src).
     return {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": "AKIDCLI",
-            "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_DEFAULT_REGION": "eu-west-1"}
+            "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_DEFAULT_REGION": "eu-west-1",
+            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}
 
 
 def uris(n: int) -> list[str]:

@@ -124,9 +124,20 @@ def read_blocks(source: BinaryIO, *, block_bytes: int = BLOCK_BYTES,
             yield whole, line, None
             line += whole.count(b"\n")
         if len(carry) > max_line:
-            yield b"", line, f"the line is longer than {max_line:,} bytes (no S3 URI is); it was skipped unread"
+            yield b"", line, _too_long(max_line)
             carry = b""
             skipping = True
+
+
+def _too_long(limit: int) -> str:
+    return f"the line is longer than {limit:,} bytes (no S3 URI is); it was skipped"
+
+
+def _line_error(line: str, exc: Error) -> str:
+    """What is wrong with a line: a line too long to be an S3 URI says so, whatever else failed."""
+    if len(line) * 4 > MAX_LINE_BYTES and len(line.encode("utf-8", "surrogateescape")) > MAX_LINE_BYTES:
+        return _too_long(MAX_LINE_BYTES)
+    return str(exc)
 
 
 def _text_lines(data: bytes | list[bytes]) -> tuple[list[str], bool, bool]:
@@ -178,7 +189,7 @@ def format_chunk(signer: Presigner, data: bytes | list[bytes], first_line: int, 
                     bucket, key = split_uri("s3://" + line)
                 append(presign(bucket, key, method, expires_in))
             except Error as exc:
-                errors.append((first_line + offset, str(exc)))
+                errors.append((first_line + offset, _line_error(line, exc)))
                 if not keep_going:
                     stopped = True
                     break
@@ -210,7 +221,7 @@ def format_chunk(signer: Presigner, data: bytes | list[bytes], first_line: int, 
         except UnicodeEncodeError:
             errors.append((first_line + offset, "the line is not valid UTF-8"))
         except Error as exc:
-            errors.append((first_line + offset, str(exc)))
+            errors.append((first_line + offset, _line_error(uri, exc)))
         else:
             if json_dumps is not None:
                 append(f'{{"uri": {json_dumps(uri, ensure_ascii=False)}, "url": "{url}", '

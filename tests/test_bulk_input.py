@@ -1,0 +1,105 @@
+"""What `s3presign -` accepts: a byte-order mark, blank lines, lines too long to be an S3 URI.
+
+Each case runs the real command in a subprocess, as a user pipes a file into it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from s3presign.cli import ExitCode
+
+from .test_bulk import COMMAND, env, key_of  # noqa: F401 - env is a fixture
+
+TOO_LONG = "line 1: the line is longer than 65,536 bytes (no S3 URI is); it was skipped"
+
+
+def run(args: list[str], env: dict[str, str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([*COMMAND, *args], input=stdin, env=env, capture_output=True)
+
+
+def test_byte_order_mark_on_the_first_line_is_skipped(env: dict[str, str]) -> None:
+    done = run(["-", "--output", "jsonl"], env, "\ufeffs3://bkt/k1\r\ns3://bkt/k2\r\n".encode())
+    assert (done.returncode, done.stderr) == (0, b"")
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["uri"] for r in records] == ["s3://bkt/k1", "s3://bkt/k2"]
+    assert [key_of(r["url"]) for r in records] == ["k1", "k2"]
+
+
+def test_a_byte_order_mark_later_is_part_of_the_key(env: dict[str, str]) -> None:
+    done = run(["-"], env, "s3://bkt/a\ns3://bkt/\ufeffb\n".encode())
+    assert done.returncode == 0
+    assert [key_of(u) for u in done.stdout.decode().splitlines()] == ["a", "\ufeffb"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_blank_and_white_space_lines_are_skipped(env: dict[str, str], jobs: str) -> None:
+    lines = ["s3://bkt/first", "", "   ", "\t", "\u00a0\u3000", "s3://bkt/second", "\r", "bkt/third"] * 3000
+    done = run(["-", "--jobs", jobs, "--keep-going"], env, ("\n".join(lines) + "\n").encode())
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert [key_of(u) for u in done.stdout.decode().splitlines()] == ["first", "second", "third"] * 3000
+
+
+def test_line_numbers_count_skipped_lines(env: dict[str, str]) -> None:
+    done = run(["-", "--keep-going"], env, b"s3://bkt/a\n\n   \ns3://no-key\n")
+    assert done.returncode == ExitCode.USAGE
+    assert done.stderr.decode().startswith("s3presign: error: line 4: no object key")
+
+
+def test_line_over_the_cap_inside_the_input_is_refused_with_its_number(env: dict[str, str], tmp_path: Path) -> None:
+    source = tmp_path / "list.txt"
+    with source.open("wb") as file:
+        file.write(b"s3://bkt/" + b"k" * 100_000 + b"\n")  # fits in one read: refused all the same
+        file.write(b"s3://bkt/after\n")
+        file.write(b"s3://bkt/" + b"k" * 3_000_000 + b"\n")  # spans many reads
+        file.write(b"s3://bkt/last\n")
+    done = subprocess.run([*COMMAND, "--input", str(source), "--keep-going"], env=env, capture_output=True)
+    assert done.returncode == ExitCode.USAGE
+    assert [key_of(u) for u in done.stdout.decode().splitlines()] == ["after", "last"]
+    assert done.stderr.decode().splitlines() == [
+        "s3presign: error: " + TOO_LONG, "s3presign: error: " + TOO_LONG.replace("line 1", "line 3")]
+
+
+def test_without_keep_going_an_overlong_line_stops_the_run(env: dict[str, str]) -> None:
+    done = run(["-"], env, b"s3://bkt/ok\n" + b"x" * 70_000 + b"\ns3://bkt/never\n")
+    assert done.returncode == ExitCode.USAGE
+    assert [key_of(u) for u in done.stdout.decode().splitlines()] == ["ok"]
+    assert done.stderr.decode() == "s3presign: error: " + TOO_LONG.replace("line 1", "line 2") + "\n"
+
+
+def test_a_200_mb_line_is_refused_in_bounded_memory(env: dict[str, str], tmp_path: Path) -> None:
+    # One 200 MB line without a newline, as a broken export produces. The command must refuse it
+    # without holding it: a wrapper process reports the command's peak resident memory.
+    source = tmp_path / "huge.txt"
+    block = b"k" * (1 << 20)
+    with source.open("wb") as file:
+        file.write(b"s3://bkt/")
+        for _ in range(200):
+            file.write(block)
+    wrapper = (
+        "import resource, subprocess, sys\n"
+        "with open(sys.argv[1], 'rb') as stdin:\n"
+        "    done = subprocess.run(sys.argv[2:], stdin=stdin, capture_output=True)\n"
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.stderr.buffer.write(done.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", wrapper, str(source), *COMMAND, "-"], env=env, capture_output=True,
+                          timeout=120)
+    code, peak_kib = map(int, done.stdout.split())
+    assert code == ExitCode.USAGE
+    assert done.stderr.decode() == "s3presign: error: " + TOO_LONG + "\n"
+    assert peak_kib < 40 * 1024, f"peak {peak_kib / 1024:.0f} MiB"
+
+
+def test_invalid_utf8_is_still_a_bad_line_in_a_block(env: dict[str, str]) -> None:
+    lines = [b"s3://bkt/k%d" % i for i in range(5000)]
+    lines[4321] = b"s3://bkt/\xff\xfe"
+    done = run(["-", "--keep-going", "--jobs", "2"], env, b"\n".join(lines) + b"\n")
+    assert done.returncode == ExitCode.USAGE
+    assert done.stderr == b"s3presign: error: line 4322: the line is not valid UTF-8\n"
+    assert len(done.stdout.splitlines()) == 4999
