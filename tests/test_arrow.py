@@ -1,0 +1,85 @@
+"""Presigning Arrow columns (and pandas / Polars series built on them)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+import pyarrow as pa  # a test dependency: missing it fails, never skips
+
+from s3presign import Credentials, InvalidRequestError, Presigner
+from s3presign.arrow import presign_array, presign_pandas, presign_polars
+
+from . import botocore_reference as ref
+from .dataset import dataset, fetch_all, signer_for  # noqa: F401 - dataset is a fixture
+from .seaweedfs import Server
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def test_uris_keys_nulls_and_chunks_agree_with_botocore() -> None:
+    signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
+    keys = ["year=2026/month=11/part-1.parquet", None, "été 2026/a+b.csv", "plain/key.txt"]
+    by_key = presign_array(signer, pa.chunked_array([keys[:2], keys[2:]]), bucket="my-bucket")
+    by_uri = presign_array(signer, pa.array([None if k is None else f"s3://my-bucket/{k}" for k in keys],
+                                            type=pa.large_string()))
+    for urls in (by_key, by_uri):
+        assert isinstance(urls, pa.StringArray) and urls.type == pa.string()
+        assert urls.null_count == 1 and urls[1].as_py() is None
+        for key, url in zip(keys, urls.to_pylist(), strict=True):
+            if key is None:
+                continue
+            signed_at = datetime.strptime(url.split("X-Amz-Date=")[1][:16], "%Y%m%dT%H%M%SZ").replace(
+                tzinfo=timezone.utc)
+            theirs = ref.presign("my-bucket", key, method="GET", expires_in=3600, now=signed_at,
+                                 access_key_id="AKIDEXAMPLE", secret_access_key=SECRET, session_token=None,
+                                 region="eu-west-1")
+            assert ref.parts(url) == ref.parts(theirs)
+
+
+def test_dictionary_and_empty_columns() -> None:
+    signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
+    column = pa.array(["a", "b", "a", None]).dictionary_encode()
+    urls = presign_array(signer, column, bucket="bkt", method="PUT", expires_in=60)
+    assert [u.split("?")[0] if u else u for u in urls.to_pylist()] == [
+        "https://bkt.s3.eu-west-1.amazonaws.com/a", "https://bkt.s3.eu-west-1.amazonaws.com/b",
+        "https://bkt.s3.eu-west-1.amazonaws.com/a", None]
+    assert all("X-Amz-Expires=60&" in u for u in urls.to_pylist() if u)
+    assert len(presign_array(signer, pa.array([], type=pa.string()), bucket="bkt")) == 0
+    assert len(presign_array(signer, pa.chunked_array([], type=pa.string()), bucket="bkt")) == 0
+
+
+def test_bad_rows_and_types_are_named() -> None:
+    signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
+    with pytest.raises(InvalidRequestError, match=r"^row 3: no object key in 's3://no-key'"):
+        presign_array(signer, pa.chunked_array([["s3://b/1", "s3://b/2"], [None, "s3://no-key"]]))
+    with pytest.raises(InvalidRequestError, match="must be strings"):
+        presign_array(signer, pa.array([1, 2]), bucket="b")
+    with pytest.raises(InvalidRequestError, match="pyarrow Array or ChunkedArray"):
+        presign_array(signer, ["s3://b/k"], bucket="b")  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match="invalid HTTP method"):
+        presign_array(signer, pa.array(["k"]), bucket="b", method="POST")
+
+
+def test_columns_sign_urls_seaweedfs_serves(seaweedfs: Server, dataset: list[str]) -> None:
+    import pandas as pd
+    import polars as pl
+
+    signer = signer_for(seaweedfs)
+    keys = [*dataset, None]
+    arrow_urls = presign_array(signer, pa.array(keys), bucket=seaweedfs.bucket).to_pylist()
+    assert arrow_urls[-1] is None
+    assert fetch_all(arrow_urls[:-1]) == [k.encode() for k in dataset]
+
+    frame = pd.DataFrame({"key": keys}, index=range(100, 100 + len(keys)))
+    frame["url"] = presign_pandas(signer, frame["key"], bucket=seaweedfs.bucket)
+    assert list(frame.index) == list(range(100, 100 + len(keys)))
+    assert frame["url"].isna().tolist() == [False] * len(dataset) + [True]
+    assert fetch_all(frame["url"].tolist()[:3]) == [k.encode() for k in dataset[:3]]
+
+    table = pl.DataFrame({"uri": [f"s3://{seaweedfs.bucket}/{k}" for k in dataset]})
+    table = table.with_columns(url=pl.col("uri").map_batches(lambda s: presign_polars(signer, s),
+                                                                return_dtype=pl.String))
+    assert table["url"].dtype == pl.String
+    assert fetch_all(table["url"].to_list()[-3:]) == [k.encode() for k in dataset[-3:]]
