@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from ._presigner import Presigner
 
-__all__ = ["keep", "list_keys"]
+__all__ = ["error_detail", "keep", "list_keys"]
 
 _NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
@@ -83,7 +83,8 @@ def _fetch(url: str) -> bytes:
     return response.body
 
 
-def _describe(status: int, body: bytes) -> str:
+def error_detail(status: int, body: bytes) -> str:
+    """What an S3 error response says: ``"NoSuchKey: The specified key does not exist."`` or ``"HTTP 500"``."""
     import xml.etree.ElementTree as ET
 
     try:
@@ -91,5 +92,9 @@ def _describe(status: int, body: bytes) -> str:
         code, message = error.findtext("Code"), error.findtext("Message")
     except ET.ParseError:
         code = message = None
-    detail = f"{code}: {message}" if code else f"HTTP {status}"
-    return f"listing failed ({detail}); check the bucket, the prefix and that the credentials may list it"
+    return f"{code}: {message}" if code else f"HTTP {status}"
+
+
+def _describe(status: int, body: bytes) -> str:
+    return (f"listing failed ({error_detail(status, body)}); check the bucket, the prefix and that the credentials "
+            "may list it")

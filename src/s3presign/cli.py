@@ -46,6 +46,7 @@ usage:
   s3presign - [options]                    one s3://BUCKET/KEY per line on stdin
   s3presign --input FILE [options]         one s3://BUCKET/KEY per line in FILE
   s3presign s3://BUCKET/PREFIX/ --recursive [--include GLOB] [--exclude GLOB] [options]
+  s3presign --inventory MANIFEST [--include GLOB] [--exclude GLOB] [options]
   s3presign help | --help | -h
   s3presign --version
 
@@ -64,6 +65,9 @@ options:
                            or curl; many: url (one per line), jsonl {"uri", "url", "expires_at"},
                            csv, tsv; POST: json (default) {"url", "fields", "expires_at"}, curl, html
   --recursive              list the prefix (ListObjectsV2) and presign every object under it
+  --inventory MANIFEST     presign every current object an S3 Inventory report lists; MANIFEST
+                           is its manifest.json, a local path or s3://BUCKET/KEY (CSV, ORC and
+                           Parquet reports, read from S3 with your credentials and endpoint)
   --include GLOB           with --recursive: keep keys matching GLOB (repeatable; the last
   --exclude GLOB           matching filter wins, as in aws s3 cp; relative to the prefix's folder)
   --keep-going             many URLs: report bad input lines and go on (exit 252 at the end)
@@ -115,6 +119,7 @@ _VALUE_OPTIONS = {
     "--signature-version": "signature_version",
     "--output": "output",
     "--input": "input",
+    "--inventory": "inventory",
     "--jobs": "jobs",
     # request options (see _request_options)
     "--version-id": "version_id",
@@ -228,7 +233,10 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
 
     uri = options.get("uri")
     source = options.get("input")
-    bulk = uri == "-" or source is not None
+    inventory = options.get("inventory")
+    if inventory is not None and (uri is not None or source is not None or options.get("recursive")):
+        raise UsageError("--inventory reads the keys from the report: give no S3 URI, -, --input or --recursive")
+    bulk = uri == "-" or source is not None or inventory is not None
     recursive = bool(options.get("recursive"))
     if source is not None and uri is not None:
         raise UsageError("give either an S3 URI or --input FILE, not both")
@@ -236,8 +244,8 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         raise UsageError("no S3 URI given: s3presign s3://BUCKET/KEY (see 's3presign help')")
     if recursive and bulk:
         raise UsageError("--recursive lists one prefix: give s3://BUCKET/PREFIX/, not - or --input")
-    if options.get("filters") and not recursive:
-        raise UsageError("--include and --exclude filter a --recursive listing")
+    if options.get("filters") and not recursive and inventory is None:
+        raise UsageError("--include and --exclude filter a --recursive listing or an --inventory")
     method = str(options.get("method", "GET")).upper()
     if method not in (*_METHODS, "POST"):
         raise UsageError(f"--http-method must be one of {', '.join(_METHODS)} or POST, not {options['method']!r}")
@@ -549,16 +557,16 @@ def _jobs(value: object) -> int:
 
 
 class _KeyLines:
-    """A listing as the line source bulk presigning reads: ``readlines`` gives a batch of URIs."""
+    """A listing or an inventory as the line source bulk presigning reads: ``readlines`` gives a
+    batch of URIs (a list, so a key holding a newline stays one line)."""
 
-    def __init__(self, bucket: str, keys: Iterator[str]) -> None:
-        self._bucket = bucket
-        self._keys = keys
+    def __init__(self, pairs: Iterator[tuple[str, str]]) -> None:
+        self._pairs = pairs
 
     def readlines(self, hint: int = -1) -> list[bytes]:
         from itertools import islice
 
-        return [f"s3://{self._bucket}/{key}".encode() for key in islice(self._keys, 1000)]
+        return [f"s3://{bucket}/{key}".encode() for bucket, key in islice(self._pairs, 1000)]
 
 
 def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: TextIO, *, bucket: str | None,
@@ -571,8 +579,17 @@ def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: 
     if bucket is not None:
         from ._listing import list_keys
 
-        source = _KeyLines(bucket, list_keys(signer, bucket, prefix or "", filters=options.get("filters", ())))
+        keys = list_keys(signer, bucket, prefix or "", filters=options.get("filters", ()))
+        source = _KeyLines((bucket, key) for key in keys)
         jobs = 1  # the listing is the bottleneck; pages arrive 1000 keys at a time
+    elif options.get("inventory") is not None:
+        from .scale._inventory import inventory_keys, read_manifest
+
+        try:
+            manifest = read_manifest(signer, str(options["inventory"]))
+        except InvalidRequestError as exc:
+            raise UsageError(str(exc)) from None
+        source = _KeyLines(inventory_keys(signer, manifest, filters=options.get("filters", ())))
     elif options.get("input") is not None:
         try:
             source = open(str(options["input"]), "rb")  # noqa: SIM115 - closed below
@@ -585,7 +602,7 @@ def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: 
     def on_error(line: int, message: str) -> None:
         if progress is not None:
             progress.clear()
-        where = f"line {line}: " if bucket is None else ""
+        where = f"line {line}: " if bucket is None and options.get("inventory") is None else ""
         err.write("s3presign: error: " + where + " ".join(message.split()) + "\n")
 
     binary = getattr(out, "buffer", None)
