@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium test demo serve bench clean
+.PHONY: install chromium java test demo serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,14 @@ chromium:
 	  echo "installing Debian's chromium package for the browser test"; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+## make java: Debian's Java runtime, for the Spark recipe's test (PySpark starts a JVM)
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian's default-jre-headless for the Spark test"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+
 ## make test: type-check, then the whole suite (starts its own SeaweedFS on loopback)
-test: $(STAMP) chromium
+test: $(STAMP) chromium java
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
