@@ -140,6 +140,26 @@ def _line_error(line: str, exc: Error) -> str:
     return str(exc)
 
 
+def _one_bucket(data: bytes) -> tuple[str, list[str]] | None:
+    """``(bucket, keys)`` when every line of a block is ``s3://BUCKET/...`` for one bucket (the
+    usual bulk input), else None. One ``split`` on ``"\ns3://BUCKET/"`` then yields the keys
+    themselves, and the block signs in one comprehension: no per-line parsing at all."""
+    if not data.startswith(b"s3://"):
+        return None
+    cut = data.find(b"/", 5)
+    if cut < 0:
+        return None
+    prefix = data[: cut + 1]
+    body = data[:-1] if data.endswith(b"\n") else data
+    if b"\r" in body or body.count(b"\n") != body.count(b"\n" + prefix):
+        return None
+    try:
+        keys = body[len(prefix):].decode("utf-8").split("\n" + prefix[:-1].decode("utf-8") + "/")
+    except UnicodeDecodeError:
+        return None
+    return prefix[5:-1].decode("utf-8"), keys
+
+
 def _text_lines(data: bytes | list[bytes]) -> tuple[list[str], bool, bool]:
     """The lines of a task as text; whether each had its ``s3://`` cut off (every line had one);
     whether some may hold bytes that are not UTF-8.
@@ -176,6 +196,14 @@ def format_chunk(signer: Presigner, data: bytes | list[bytes], first_line: int, 
     if params or headers:
         def presign(bucket: str, key: str, method: str, expires_in: int, now: Any = None) -> str:
             return signer.presign(bucket, key, method, expires_in, now, params=params, headers=headers)
+    if fmt == "url" and isinstance(data, bytes):
+        found = _one_bucket(data)
+        if found is not None:
+            bucket, keys = found
+            try:
+                return _result([presign(bucket, key, method, expires_in) for key in keys], [], False)
+            except Error:
+                pass  # a bad line: the loop below finds and names it
     lines, prefixed, suspect = _text_lines(data)
     out: list[str] = []
     errors: list[tuple[int, str]] = []
