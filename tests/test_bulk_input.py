@@ -103,3 +103,17 @@ def test_invalid_utf8_is_still_a_bad_line_in_a_block(env: dict[str, str]) -> Non
     assert done.returncode == ExitCode.USAGE
     assert done.stderr == b"s3presign: error: line 4322: the line is not valid UTF-8\n"
     assert len(done.stdout.splitlines()) == 4999
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_bad_key_among_one_buckets_lines_is_named(env: dict[str, str], jobs: str) -> None:
+    # Blocks of one bucket sign in one pass; a bad key there still gets its own line number.
+    lines = [f"s3://bkt/k{i}" for i in range(6000)]
+    lines[2999] = "s3://bkt/" + "k" * 1025
+    lines[4999] = "s3://bkt/"
+    done = run(["-", "--keep-going", "--jobs", jobs], env, ("\n".join(lines) + "\n").encode())
+    assert done.returncode == ExitCode.USAGE
+    errors = done.stderr.decode().splitlines()
+    assert [e.split(":")[2].strip() for e in errors] == ["line 3000", "line 5000"]
+    assert [key_of(u) for u in done.stdout.decode().splitlines()] == [
+        f"k{i}" for i in range(6000) if i not in (2999, 4999)]
