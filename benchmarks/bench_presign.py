@@ -30,16 +30,6 @@ REGION = "eu-west-1"
 BUCKET = "bench-bucket"
 
 
-def median_rate(run: Callable[[Any], object], keys: Any, rounds: int) -> float:
-    """URLs per second, median of ``rounds``."""
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        run(keys)
-        times.append(time.perf_counter() - start)
-    return len(keys) / statistics.median(times)
-
-
 def contenders() -> dict[str, tuple[Callable[[Any], object] | None, str]]:
     found: dict[str, tuple[Callable[[Any], object] | None, str]] = {}
 
@@ -105,9 +95,9 @@ def contenders() -> dict[str, tuple[Callable[[Any], object] | None, str]]:
 
 def measure(label: str, keys: list[str], sample: list[str], rounds: int) -> dict[str, float]:
     print(f"\n## {label}: {len(keys):,} keys ({len(sample):,} for boto3 and minio), median of {rounds} "
-          "(3 for boto3 and minio), single thread\n")
-    rates: dict[str, float] = {}
+          "rounds (each round runs every contender once), single thread\n")
     missing = []
+    runs: dict[str, tuple[Callable[[Any], object], Any]] = {}
     for name, (run, size) in contenders().items():
         if run is None:
             missing.append(f"{name}: {size}")
@@ -118,7 +108,15 @@ def measure(label: str, keys: list[str], sample: list[str], rounds: int) -> dict
 
             given = pa.array(keys)
         run(given[:100])  # warm caches, build clients
-        rates[name] = median_rate(run, given, 3 if size == "sample" else rounds)
+        runs[name] = (run, given)
+    # Rounds interleave the contenders, so a slow spell on a shared machine hits them all alike.
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, (run, given) in runs.items():
+            start = time.perf_counter()
+            run(given)
+            times[name].append(time.perf_counter() - start)
+    rates = {name: len(runs[name][1]) / statistics.median(spent) for name, spent in times.items()}
     ours = rates["s3presign"]
     print("| presigner | URLs/s | µs per URL | s3presign is |")
     print("|---|---:|---:|---:|")
