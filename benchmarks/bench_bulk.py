@@ -7,7 +7,7 @@ Keys: Hive-style (``_keys.hive_keys``: ``sales/year=2026/month=11/day=27/part-..
 one run, so the ratios compare like with like on a machine whose absolute speed swings.
 
 - the command: `s3presign - < uris > urls`, wall time and peak memory (the proportional set
-  size of all its processes, sampled every 20 ms from /proc), with the default --jobs (cores)
+  size of all its processes, sampled every 50 ms from /proc), with the default --jobs (cores)
   and with --jobs 1;
 - `Presigner.presign_many` over the same keys (one thread), and obstore's `sign` given them as
   one list; boto3's `generate_presigned_url` in a loop on a sample, scaled.
@@ -42,21 +42,15 @@ BUCKET = "bench-bucket"
 def _tree_memory(pid: int) -> int:
     """Proportional set size (resident memory, shared pages split between sharers) of a process
     and all its descendants: forked workers share the parent's pages, so plain RSS would count
-    them once per process."""
+    them once per process. Descendants come from /proc/PID/task/TID/children, so a sample reads
+    a few files rather than every process on the machine (the sampler shares the cores it measures)."""
     total = 0
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
     todo = [pid]
     while todo:
         p = todo.pop()
-        todo.extend(children.get(p, []))
         try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                todo.extend(int(c) for c in Path(f"/proc/{p}/task/{task}/children").read_text().split())
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
                     total += int(line.split()[1]) * 1024
@@ -76,7 +70,7 @@ def run_command(args: list[str], uris: Path, out: Path, env: dict[str, str]) -> 
             nonlocal peak
             while not done.is_set():
                 peak = max(peak, _tree_memory(process.pid))
-                time.sleep(0.02)
+                time.sleep(0.05)
 
         sampler = threading.Thread(target=sample)
         sampler.start()
