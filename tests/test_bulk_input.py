@@ -117,3 +117,15 @@ def test_bad_key_among_one_buckets_lines_is_named(env: dict[str, str], jobs: str
     assert [e.split(":")[2].strip() for e in errors] == ["line 3000", "line 5000"]
     assert [key_of(u) for u in done.stdout.decode().splitlines()] == [
         f"k{i}" for i in range(6000) if i not in (2999, 4999)]
+
+
+def test_workers_stop_at_the_first_bad_line(env: dict[str, str], tmp_path: Path) -> None:
+    # Many blocks through two worker processes: output ends exactly before the bad line.
+    source = tmp_path / "list.txt"
+    lines = [f"s3://bkt/k{i}" for i in range(40_000)]
+    lines[25_000] = "s3://bkt-without-key"
+    source.write_text("\n".join(lines) + "\n")
+    done = subprocess.run([*COMMAND, "--input", str(source), "--jobs", "2"], env=env, capture_output=True)
+    assert done.returncode == ExitCode.USAGE
+    assert done.stderr.decode().startswith("s3presign: error: line 25001: no object key")
+    assert [key_of(u) for u in done.stdout.decode().splitlines()] == [f"k{i}" for i in range(25_000)]
