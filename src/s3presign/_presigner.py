@@ -214,6 +214,8 @@ class Presigner:
         profile: str | None = None,
         region: str | None = None,
         endpoint_url: str | None = None,
+        *,
+        addressing_style: str | None = None,
     ) -> Presigner:
         """A signer configured as AWS CLI v2 would be: ``Presigner.from_config(profile="dev")``.
 
@@ -221,7 +223,8 @@ class Presigner:
         """
         from ._config import resolve
 
-        resolved = resolve(profile=profile, region=region, endpoint_url=endpoint_url)
+        resolved = resolve(profile=profile, region=region, endpoint_url=endpoint_url,
+                           addressing_style=addressing_style)
         return cls(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
 
     @property
