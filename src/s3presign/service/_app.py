@@ -330,7 +330,7 @@ class App:
         post = self._sign(lambda: self.signer.presign_post(rule.bucket, key, expires_in=rule.max_expires_in,
                                                            conditions=conditions, fields=fields))
         expires_at = _iso(post.expires_at.timestamp())
-        self._grant(request, caller, "POST", rule, key, expires_at, content_type=content_type, size=rule.max_size)
+        self._grant(request, caller, "POST", rule, key, expires_at, content_type=content_type, max_size=rule.max_size)
         return 200, {"url": post.url, "fields": post.fields, "key": key, "bucket": rule.bucket,
                      "expires_at": expires_at}
 

@@ -21,7 +21,7 @@ __all__ = ["FIELDS", "AuditLog"]
 
 # Everything a record may hold; anything else is dropped.
 FIELDS = ("time", "event", "client", "identity", "auth", "route", "method", "bucket", "key", "expires_at",
-          "upload_id", "part_number", "size", "content_type", "status", "reason", "action", "remote")
+          "upload_id", "part_number", "size", "max_size", "content_type", "status", "reason", "action", "remote")
 
 
 class AuditLog:

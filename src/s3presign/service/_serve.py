@@ -63,6 +63,7 @@ def serve(argv: Sequence[str], *, err: TextIO) -> int:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, int(port_text)))
+        sock.listen(2048)  # connections queue from now on, before uvicorn takes the socket over
     except OSError as exc:
         raise Error(f"cannot listen on {host}:{port_text}: {exc.strerror or exc}") from None
     port = sock.getsockname()[1]
