@@ -198,6 +198,7 @@ class StaticSite:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
+        self.root = root
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
