@@ -31,6 +31,7 @@ import sys
 import time
 import uuid
 from base64 import b64encode
+from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
 from .._encoding import encode_path
@@ -404,10 +405,17 @@ class App:
         key = str(request.arg("key"))
         rule = self._key_rule(caller, "GET", key)
         expires_in = _expires_in(request.arg("expires_in", required=False), rule)
-        signed = self._sign(lambda: self.signer.presign_request(rule.bucket, key, method="GET", expires_in=expires_in))
-        expires_at = _iso(signed.expires_at.timestamp())
+        now = datetime.now(timezone.utc)
+        # presign() is the signer's fast path (signing key and per-second state cached); the URL stops
+        # working at its expiry or when the credentials that signed it expire, whichever is first.
+        url = self._sign(lambda: self.signer.presign(rule.bucket, key, "GET", expires_in, now=now))
+        ends = int(now.timestamp()) + expires_in
+        credentials_end = self.signer.credentials.expires_at
+        if credentials_end is not None:
+            ends = min(ends, int(credentials_end.timestamp()))
+        expires_at = _iso(ends)
         self._grant(request, caller, "GET", rule, key, expires_at)
-        return 200, {"url": signed.url, "expires_at": expires_at}
+        return 200, {"url": url, "expires_at": expires_at}
 
     async def _route_upload(self, request: _Request, caller: Caller) -> tuple[int, object]:
         """POST /upload {filename, type, size[, expires_in, metadata]} -> {url, method, headers, key, expires_at}:

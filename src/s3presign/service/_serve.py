@@ -60,7 +60,9 @@ def serve(argv: Sequence[str], *, err: TextIO) -> int:
     host = str(options["--host"])
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say they are
+        # TCP, and with Nagle on, every response waits ~40 ms for a delayed ACK between its two writes.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, int(port_text)))
         sock.listen(2048)  # connections queue from now on, before uvicorn takes the socket over
