@@ -414,3 +414,34 @@ def test_sigterm_finishes_requests_in_flight_then_exits_0(service: Service, tmp_
         conn.close()
         assert process.wait(timeout=20) == 0
     assert log.read_text().endswith("s3presign: stopped\n")
+
+
+def test_each_s3_call_reads_the_signers_current_credentials(service: Service) -> None:
+    """Credentials that refresh themselves are picked up: the S3 calls read ``signer.credentials``
+    every time (here a signer whose credentials change between calls, as refreshing ones do)."""
+    from s3presign import Credentials, Presigner, ServiceError
+    from s3presign.service._s3calls import S3Calls
+
+    store = service.store
+    real = Presigner(Credentials(store.access_key_id, store.secret_access_key), region="us-east-1",
+                     endpoint_url=store.endpoint_url, addressing_style="path")
+
+    class Rotating:
+        def __init__(self) -> None:
+            self.snapshots = [Credentials(store.access_key_id, "a-revoked-secret"),
+                              Credentials(store.access_key_id, store.secret_access_key)]
+
+        @property
+        def credentials(self) -> Credentials:
+            return self.snapshots.pop(0) if len(self.snapshots) > 1 else self.snapshots[0]
+
+        def endpoint(self, bucket: str) -> object:
+            return real.endpoint(bucket)
+
+    calls = S3Calls(Rotating(), timeout=10)  # type: ignore[arg-type]
+    key = f"rotate/{uuid.uuid4()}.txt"
+    with pytest.raises(ServiceError, match=r"S3 refused CreateMultipartUpload for s3://svc-uploads/rotate/.*SignatureDoesNotMatch"):
+        calls.create_multipart_upload(BUCKET, key, headers={})
+    upload_id = calls.create_multipart_upload(BUCKET, key, headers={})
+    assert calls.list_parts(BUCKET, key, upload_id) == []
+    calls.abort_multipart_upload(BUCKET, key, upload_id)
