@@ -240,3 +240,13 @@ def test_header_signing_equals_botocore(key: str, token: str | None, body: bytes
                           payload_hash=payload_hash, region="eu-west-1", amz_date="20261128T053000Z")
     assert dict(ours)["Authorization"] == request.headers["Authorization"]
     assert dict(ours)["X-Amz-Content-SHA256"] == request.headers["X-Amz-Content-SHA256"]
+
+
+def test_the_service_package_exports_exactly_its_public_names() -> None:
+    import types
+
+    import s3presign.service as service
+
+    public = {name for name in dir(service)
+              if not name.startswith("_") and not isinstance(getattr(service, name), types.ModuleType)}
+    assert set(service.__all__) == public == {"App", "Policy", "load_policy", "parse_policy", "sanitize_filename"}

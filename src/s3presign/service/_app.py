@@ -293,13 +293,18 @@ class App:
                 return rule
         raise Refusal(403, f"the key {key!r} is outside the keys client {caller.name} may use for {method}")
 
-    def _filename(self, value: object) -> str:
-        if not isinstance(value, str) or not value:
+    def _new_key(self, rule: Rule, caller: Caller, filename: object) -> str:
+        """The key for a new upload: the rule's template with the caller, a new UUID and the sanitised name."""
+        if not isinstance(filename, str) or not filename:
             raise Refusal(400, "the file name is missing")
         try:
-            return sanitize_filename(value, max_bytes=self.policy.server.max_filename_bytes)
+            name = sanitize_filename(filename, max_bytes=self.policy.server.max_filename_bytes)
         except ValueError as exc:
             raise Refusal(400, str(exc)) from None
+        key = rule.build_key(identity=caller.identity, uuid=str(uuid.uuid4()), filename=name)
+        if len(key.encode("utf-8")) > 1024:
+            raise Refusal(400, f"the key would be {len(key.encode())} bytes; S3 allows 1024: use a shorter file name")
+        return key
 
     def _grant(self, request: _Request, caller: Caller, method: str, rule: Rule, key: str, expires_at: str,
                **extra: object) -> None:
@@ -323,8 +328,7 @@ class App:
                                "shouldUseMultipart: true so every file goes up in parts")
         content_type = _content_type(request.arg("type", required=False))
         rule = self._upload_rule(caller, "POST", content_type)
-        name = self._filename(request.arg("filename"))
-        key = rule.build_key(identity=caller.identity, uuid=str(uuid.uuid4()), filename=name)
+        key = self._new_key(rule, caller, request.arg("filename"))
         metadata = {k[9:-1]: v for k, v in request.query if k.startswith("metadata[") and k.endswith("]")}
         fields = {"Content-Type": content_type, **_metadata_headers(rule, metadata)}
         conditions: list[object] = [{name: value} for name, value in fields.items()]
@@ -342,8 +346,7 @@ class App:
         body = request.json()
         content_type = _content_type(body.get("type"))
         rule = self._upload_rule(caller, "PUT", content_type)
-        name = self._filename(body.get("filename"))
-        key = rule.build_key(identity=caller.identity, uuid=str(uuid.uuid4()), filename=name)
+        key = self._new_key(rule, caller, body.get("filename"))
         metadata = _dict(body.get("metadata"))
         headers = {"Content-Type": content_type, **_metadata_headers(rule, metadata)}
         upload_id = await asyncio.to_thread(self.s3.create_multipart_upload, rule.bucket, key, headers=headers)
@@ -432,8 +435,7 @@ class App:
             raise Refusal(403, f"size {size} is more than rule #{rule.number}'s max_size {rule.max_size}")
         expires = body.get("expires_in")
         expires_in = _expires_in(None if expires is None else str(expires), rule)
-        name = self._filename(body.get("filename"))
-        key = rule.build_key(identity=caller.identity, uuid=str(uuid.uuid4()), filename=name)
+        key = self._new_key(rule, caller, body.get("filename"))
         metadata = _dict(body.get("metadata"))
         headers = {"Content-Type": content_type, "Content-Length": str(size), **_metadata_headers(rule, metadata)}
         signed = self._sign(lambda: self.signer.presign_request(rule.bucket, key, method="PUT", expires_in=expires_in,
