@@ -287,6 +287,9 @@ def test_abort_ends_the_upload(service: Service) -> None:
     assert call(service, "DELETE", f"/s3/multipart/{upload_id}?key={quote(key)}")[:2] == (200, {})
     status, answer, _ = call(service, "GET", f"/s3/multipart/{upload_id}?key={quote(key)}")
     assert status == 502 and answer["error"].startswith(f"S3 refused ListParts for s3://{BUCKET}/{key}: NoSuchUpload")  # type: ignore[index]
+    time.sleep(0.1)
+    last = json.loads(service.audit.read_text().splitlines()[-1])
+    assert (last["event"], last["status"], last["client"], last["reason"]) == ("deny", 502, "web", answer["error"])  # type: ignore[index]
 
 
 def test_download_expiry_is_capped(service: Service) -> None:
@@ -301,6 +304,7 @@ def test_rate_limit_is_per_client(service: Service) -> None:
     assert statuses[:3] == [200, 200, 200] and statuses[-1] == 429  # burst = 3, then 0.5 a second
     status, answer, headers = call(service, "GET", "/download?key=public/b.txt", token=LIMITED_TOKEN)
     assert status == 429 and answer["error"].startswith("client limited is over its rate limit")  # type: ignore[index]
+    assert 1 <= int(headers["retry-after"]) <= 2
     # The other client on the same rule is not affected.
     assert call(service, "GET", "/download?key=public/b.txt", token=READER_TOKEN)[0] == 200
 
@@ -316,7 +320,8 @@ def test_s3_refusals_are_clear(service: Service) -> None:
 
 def test_unknown_routes_and_methods(service: Service) -> None:
     assert call(service, "GET", "/nope")[0] == 404
-    assert call(service, "PUT", "/s3/multipart")[0] == 405
+    status, answer, headers = call(service, "PUT", "/s3/multipart")
+    assert (status, headers["allow"]) == (405, "POST")
     assert call(service, "POST", "/s3/multipart", body=["not", "an", "object"])[0] == 400
 
 

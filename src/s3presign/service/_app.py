@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import sys
 import time
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = ["App"]
 
+_CHALLENGE = {"www-authenticate": "Bearer"}  # RFC 6750, section 3
 MAX_BODY = 1 << 20  # a Complete with 10,000 parts is about 600 KB of JSON
 _CONTENT_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[ -~]*)?")
 _ETAG = re.compile(r'"?[ -~]{1,128}"?')
@@ -77,10 +79,11 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 class Refusal(Exception):
     """A request the service will not serve: an HTTP status and a one-line reason."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.headers = headers or {}
         self.caller_fields: dict[str, str] = {}
 
 
@@ -168,6 +171,7 @@ class App:
             path = path[len(root):] or "/"
         request = _Request(scope, path)
         cors = self._cors_headers(request)
+        extra: dict[str, str] = {}
         try:
             if request.method == "OPTIONS":
                 status, answer = self._preflight(request, cors)
@@ -176,17 +180,14 @@ class App:
                     raise Refusal(403, f"the origin {request.headers.get('origin')} is not allowed (cors_origins)")
                 status, answer = await self._serve(request, receive)
         except Refusal as refusal:
-            status, answer = refusal.status, {"error": refusal.reason}
+            status, answer, extra = refusal.status, {"error": refusal.reason}, refusal.headers
             if status != 404:
                 self.audit.write("deny", route=request.route, status=status, reason=refusal.reason,
                                  remote=_remote(scope), **refusal.caller_fields)
-        except ServiceError as exc:
-            status, answer = 502, {"error": str(exc)}
-            self.audit.write("deny", route=request.route, status=502, reason=str(exc), remote=_remote(scope))
         except Exception as exc:  # a bug: one line on stderr, never the request (it may hold a token)
             sys.stderr.write(f"s3presign serve: unexpected {type(exc).__name__} on {request.route}: {exc}\n")
             status, answer = 500, {"error": "internal error; see the service's log"}
-        await _respond(send, status, answer, {**(cors or {}), **({"www-authenticate": "Bearer"} if status == 401 else {})})
+        await _respond(send, status, answer, {**(cors or {}), **extra})
 
     # -- CORS ---------------------------------------------------------------------------------
 
@@ -230,7 +231,8 @@ class App:
                 allowed.append(method)
         else:
             if allowed:
-                raise Refusal(405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}")
+                raise Refusal(405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}",
+                              {"allow": ", ".join(allowed)})
             raise Refusal(404, f"no route {path}")
         if name == "healthz":
             return 200, {"ok": True}
@@ -239,10 +241,15 @@ class App:
         try:
             wait = self.limiter.allow(caller, now=time.monotonic())
             if wait:
-                raise Refusal(429, f"client {caller.name} is over its rate limit; retry in {wait:.1f}s")
+                raise Refusal(429, f"client {caller.name} is over its rate limit; retry in {wait:.1f}s",
+                              {"retry-after": str(math.ceil(wait))})
             handler = getattr(self, f"_route_{name}")
             result: tuple[int, object] = await handler(request, caller, **found.groupdict())
             return result
+        except ServiceError as exc:  # S3 refused a call the service made, or could not be reached
+            refusal = Refusal(502, str(exc))
+            refusal.caller_fields = {"client": caller.name, "identity": caller.identity}
+            raise refusal from None
         except Refusal as refusal:
             refusal.caller_fields = {"client": caller.name, "identity": caller.identity}
             raise
@@ -268,8 +275,9 @@ class App:
             if path_token:
                 return authenticate(self.policy, path_token, now=time.time(), in_path=True)
         except AuthError as exc:
-            raise Refusal(401, str(exc)) from None
-        raise Refusal(401, "no credentials: send 'Authorization: Bearer TOKEN', or put a JWT in the path (/t/JWT/s3/...)")
+            raise Refusal(401, str(exc), _CHALLENGE) from None
+        raise Refusal(401, "no credentials: send 'Authorization: Bearer TOKEN', or put a JWT in the path (/t/JWT/s3/...)",
+                      _CHALLENGE)
 
     # -- rules --------------------------------------------------------------------------------
 
