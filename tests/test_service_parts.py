@@ -250,3 +250,38 @@ def test_the_service_package_exports_exactly_its_public_names() -> None:
     public = {name for name in dir(service)
               if not name.startswith("_") and not isinstance(getattr(service, name), types.ModuleType)}
     assert set(service.__all__) == public == {"App", "Policy", "load_policy", "parse_policy", "sanitize_filename"}
+
+
+def _asgi(app: object, method: str, path: str, query: bytes = b"", headers: list[tuple[bytes, bytes]] | None = None,
+          body: bytes = b"") -> tuple[int, object]:
+    """One request through the ASGI interface itself, as any ASGI server would send it."""
+    import asyncio
+
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "query_string": query, "root_path": "",
+             "headers": headers or [], "client": ("127.0.0.1", 5000), "scheme": "http"}
+    asyncio.run(app(scope, receive, send))  # type: ignore[operator]
+    payload = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")  # type: ignore[misc]
+    return int(sent[0]["status"]), json.loads(payload) if payload else None  # type: ignore[call-overload]
+
+
+def test_a_store_without_post_object_points_uppy_to_multipart() -> None:
+    from s3presign import Presigner
+    from s3presign.service import App
+
+    policy = _policy(ISSUE_EXAMPLE.replace('addressing_style = "path"', 'addressing_style = "path"\npost_object = false'))
+    app = App(policy, signer=Presigner(Credentials("AKID", "SECRET"), endpoint_url="http://127.0.0.1:9"))  # type: ignore[arg-type]
+    auth = [(b"authorization", f"Bearer {TOKEN}".encode())]
+    status, answer = _asgi(app, "GET", "/s3/params", b"filename=a.txt&type=text/plain", auth)
+    assert (status, answer) == (501, {"error": "this store has no POST Object ([s3] post_object = false); configure "
+                                               "Uppy with shouldUseMultipart: true so every file goes up in parts"})
+    status, answer = _asgi(app, "POST", "/upload", headers=auth,
+                           body=json.dumps({"filename": "a.txt", "type": "text/plain", "size": 3}).encode())
+    assert status == 200 and answer["url"].startswith("http://127.0.0.1:9/uploads/svc/web/")  # type: ignore[index]
