@@ -50,7 +50,7 @@ class Store:
     """
 
     __slots__ = ("account_id_name", "default_region", "endpoint", "max_expires", "name", "post",
-                 "post_needs_virtual", "region_aliases", "regions", "sigv2", "signing_region", "sources",
+                 "post_needs_virtual", "region_aliases", "region_hosts", "regions", "sigv2", "signing_region", "sources",
                  "style", "styles", "title", "unsupported")
 
     def __init__(self, name: str, title: str, *, endpoint: str | None, sources: Mapping[str, str],
@@ -59,7 +59,7 @@ class Store:
                  style: str = "path", styles: tuple[str, ...] = ("path", "virtual"),
                  max_expires: int = MAX_EXPIRES_IN, post: bool | None = None, post_needs_virtual: bool = False,
                  sigv2: bool | None = None, unsupported: Mapping[str, str] | None = None,
-                 account_id_name: str = "account id") -> None:
+                 account_id_name: str = "account id", region_hosts: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.title = title
         self.endpoint = endpoint
@@ -76,6 +76,7 @@ class Store:
         self.unsupported = dict(unsupported or {})
         self.sources = dict(sources)
         self.account_id_name = account_id_name
+        self.region_hosts = dict(region_hosts or {})  # a region whose documented endpoint breaks the template
 
     def __repr__(self) -> str:
         return f"Store({self.name!r})"
@@ -235,8 +236,9 @@ STORES: dict[str, Store] = {store.name: store for store in (
               "us-east-1", "us-east-2", "us-central-1", "us-west-1", "us-west-2", "ca-central-1", "eu-central-1",
               "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "ap-northeast-1",
               "ap-northeast-2", "ap-southeast-1", "ap-southeast-2"),
-          default_region="us-east-1", style="path", sources={
-              "endpoint": "https://docs.wasabi.com/docs/service-urls-for-wasabis-storage-regions-2",
+          default_region="us-east-1", region_hosts={"us-east-1": "https://s3.wasabisys.com"}, style="path", sources={
+              "endpoint": "https://docs.wasabi.com/docs/service-urls-for-wasabis-storage-regions-2 (us-east-1: "
+                          "s3.wasabisys.com)",
               "region": "https://docs.wasabi.com/docs/service-urls-for-wasabis-storage-regions-2",
               "style": "https://docs.wasabi.com/docs/how-do-i-generate-pre-signed-urls-for-temporary-access-with-"
                        "wasabi (aws s3 presign with --endpoint-url: path style)",
@@ -414,7 +416,8 @@ def shape(store: Store, *, region: str | None = None, endpoint_url: str | None =
             if account_id is not None and not _is_label(account_id):
                 raise StoreSettingError(f"invalid {store.account_id_name} {account_id!r}: letters, digits and '-'",
                                         setting="account_id")
-            url = store.endpoint.format(region=region, account_id=(account_id or "").lower())
+            url = store.region_hosts.get(str(region)) or store.endpoint.format(region=region,
+                                                                               account_id=(account_id or "").lower())
             chosen["endpoint_url"] = (url, f"{where}: {store.endpoint}")
     if addressing_style is None:
         chosen["addressing_style"] = (store.style, f"{where}: {store.title}'s addressing style")
@@ -550,8 +553,10 @@ def apply_preset(resolved: Any) -> None:
                        account_id=_value(resolved.account_id))
         if resolved.signature_version.value == "v2" and store.sigv2 is False:
             given["signature_version"] = resolved.signature_version
-            raise StoreSettingError(f"{store.title} accepts SigV4 only: drop --signature-version v2 "
-                                    f"({resolved.signature_version.source})", setting="signature_version")
+            source = resolved.signature_version.source
+            where = "" if source.startswith("--") else f" ({source})"
+            raise StoreSettingError(f"{store.title} accepts SigV4 only: drop signature version v2{where}",
+                                    setting="signature_version")
     except StoreSettingError as exc:
         setting = given.get(exc.setting) if "given" in locals() else None
         source = setting.source if setting is not None and setting.value is not None else provider.source
