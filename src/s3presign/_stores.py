@@ -255,7 +255,9 @@ STORES: dict[str, Store] = {store.name: store for store in (
               "expiry": _NOT_DOCUMENTED, "post": "not documented",
               "sigv2": "https://docs.digitalocean.com/products/spaces/reference/s3-compatibility/ (presigned URLs "
                        "with SigV2 and SigV4)",
-              "sse": "https://docs.digitalocean.com/products/spaces/reference/s3-compatibility/ (SSE-C only)"},
+              "sse": "https://docs.digitalocean.com/products/spaces/reference/s3-compatibility/ (SSE-C only)",
+              "sse_kms_key_id": "https://docs.digitalocean.com/products/spaces/reference/s3-compatibility/ "
+                                "(SSE-C only)"},
           unsupported={"sse": "DigitalOcean Spaces encrypts with customer keys only (SSE-C): use --sse-c-key-file "
                               "instead of --sse",
                        "sse_kms_key_id": "DigitalOcean Spaces has no KMS: use --sse-c-key-file instead of "
