@@ -113,15 +113,16 @@ def test_every_rule_names_its_source(name: str) -> None:
 
 
 def test_readme_table_lists_every_store_with_sources() -> None:
+    import runpy
+
+    generator = runpy.run_path(str(Path(__file__).parent.parent / "scripts" / "providers_table.py"))
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     section = readme.split("## Providers", 1)[1].split("\n## ", 1)[0]
+    assert generator["table"]() in section  # regenerate with: python scripts/providers_table.py --write
     for name, store in STORES.items():
         row = next(line for line in section.splitlines() if line.startswith(f"| `{name}` "))
         for source in store.sources.values():
-            url = source.split(" ", 1)[0]
-            if url.startswith("https://"):
-                assert url in section, (name, url)
-        assert row.count("|") >= 8
+            assert source in row, (name, source)
 
 
 # -- limits -----------------------------------------------------------------------------------
@@ -168,6 +169,11 @@ REFUSALS = [
     ("garage", ["--http-method", "PUT", "--acl", "private"],
      "Garage has no ACLs (access is granted per key and bucket): drop --acl"),
     ("garage", ["--version-id", "v1"], "Garage has no object versioning: drop --version-id"),
+    ("scaleway", ["--http-method", "POST", "--signature-version", "v2"],
+     "Scaleway Object Storage accepts POST Object with SigV4 only: drop --signature-version v2"),
+    ("ceph", ["--http-method", "PUT", "--storage-class", "GLACIER"],
+     "Ceph RGW's S3 API has no storage classes (its documentation points to placement by bucket location): "
+     "drop --storage-class"),
     ("storj", ["--http-method", "PUT", "--acl", "private"],
      "Storj has no ACLs (access comes from the access grant): drop --acl"),
     ("digitalocean", ["--http-method", "PUT", "--sse", "AES256"],

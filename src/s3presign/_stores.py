@@ -50,7 +50,7 @@ class Store:
     """
 
     __slots__ = ("account_id_name", "default_region", "endpoint", "max_expires", "name", "post",
-                 "post_needs_virtual", "region_aliases", "region_hosts", "regions", "sigv2", "signing_region", "sources",
+                 "post_needs_sigv4", "post_needs_virtual", "region_aliases", "region_hosts", "regions", "sigv2", "signing_region", "sources",
                  "style", "styles", "title", "unsupported")
 
     def __init__(self, name: str, title: str, *, endpoint: str | None, sources: Mapping[str, str],
@@ -58,6 +58,7 @@ class Store:
                  signing_region: str | None = None, region_aliases: tuple[str, ...] = (),
                  style: str = "path", styles: tuple[str, ...] = ("path", "virtual"),
                  max_expires: int = MAX_EXPIRES_IN, post: bool | None = None, post_needs_virtual: bool = False,
+                 post_needs_sigv4: bool = False,
                  sigv2: bool | None = None, unsupported: Mapping[str, str] | None = None,
                  account_id_name: str = "account id", region_hosts: Mapping[str, str] | None = None) -> None:
         self.name = name
@@ -72,6 +73,7 @@ class Store:
         self.max_expires = max_expires
         self.post = post
         self.post_needs_virtual = post_needs_virtual
+        self.post_needs_sigv4 = post_needs_sigv4
         self.sigv2 = sigv2
         self.unsupported = dict(unsupported or {})
         self.sources = dict(sources)
@@ -128,6 +130,9 @@ class Store:
             if self.post is None:
                 warnings.append(f"{self.title}'s documentation does not say whether it accepts POST Object "
                                 "(browser form uploads); if the upload is refused, use --http-method PUT")
+            if self.post_needs_sigv4 and signature_version == "v2":
+                raise InvalidRequestError(f"{self.title} accepts POST Object with SigV4 only: "
+                                          "drop --signature-version v2")
             if self.post_needs_virtual and addressing_style == "path":
                 raise InvalidRequestError(f"{self.title} accepts POST Object on virtual-hosted URLs only: "
                                           "drop --addressing-style path")
@@ -273,13 +278,13 @@ STORES: dict[str, Store] = {store.name: store for store in (
               "sigv2": "https://techdocs.akamai.com/linode-api/reference/post-object-storage-object-url (the "
                        "API's own presigned URLs are SigV2)"}),
     Store("scaleway", "Scaleway Object Storage", endpoint="https://s3.{region}.scw.cloud",
-          regions=("fr-par", "nl-ams", "pl-waw"), style="virtual", post=True, sources={
+          regions=("fr-par", "nl-ams", "pl-waw"), style="virtual", post=True, post_needs_sigv4=True, sources={
               "endpoint": "https://www.scaleway.com/en/docs/object-storage/api-cli/object-storage-aws-cli/",
               "region": "https://www.scaleway.com/en/docs/object-storage/api-cli/object-storage-aws-cli/",
               "style": "https://www.scaleway.com/en/docs/object-storage/how-to/access-objects-via-https/ "
                        "(https://BUCKET.s3.REGION.scw.cloud)",
               "expiry": _NOT_DOCUMENTED,
-              "post": "https://www.scaleway.com/en/docs/object-storage/api-cli/post-object/",
+              "post": "https://www.scaleway.com/en/docs/object-storage/api-cli/post-object/ (SigV4 only)",
               "sigv2": "not documented"}),
     Store("ovh", "OVHcloud Object Storage", endpoint="https://s3.{region}.io.cloud.ovh.net", regions=(
               "gra", "rbx", "sbg", "eu-west-par", "eu-south-mil", "de", "uk", "waw", "bhs", "ca-east-tor", "sgp",
@@ -303,14 +308,16 @@ STORES: dict[str, Store] = {store.name: store for store in (
               "post": "not documented", "sigv2": "not documented"}),
     Store("oci", "Oracle Cloud (OCI) Object Storage",
           endpoint="https://{account_id}.compat.objectstorage.{region}.oraclecloud.com", style="path",
-          styles=("path",), account_id_name="Object Storage namespace", sources={
+          styles=("path",), post=True, account_id_name="Object Storage namespace", sources={
               "endpoint": "https://docs.oracle.com/iaas/Content/Object/Tasks/s3compatibleapi.htm "
                           "(NAMESPACE.compat.objectstorage.REGION.oraclecloud.com)",
               "region": "https://docs.oracle.com/iaas/Content/Object/Tasks/s3compatibleapi.htm (the OCI region "
                         "identifier, e.g. us-ashburn-1)",
               "style": "https://docs.oracle.com/iaas/Content/Object/s3-virtual-style.htm (path style on the "
                        "compat endpoint; virtual-hosted only on the separate vhcompat endpoint)",
-              "expiry": _NOT_DOCUMENTED, "post": "not documented", "sigv2": "not documented"}),
+              "expiry": _NOT_DOCUMENTED,
+              "post": "https://docs.oracle.com/iaas/Content/Object/s3-post-upload.htm (HTML forms, POST policy)",
+              "sigv2": "not documented"}),
     Store("hetzner", "Hetzner Object Storage", endpoint="https://{region}.your-objectstorage.com",
           regions=("fsn1", "nbg1", "hel1"), style="virtual", sources={
               "endpoint": "https://docs.hetzner.com/storage/object-storage/overview (not in the search corpus; "
@@ -326,8 +333,12 @@ STORES: dict[str, Store] = {store.name: store for store in (
               "style": "https://docs.ceph.com/en/latest/radosgw/s3/commons/ (path; virtual-hosted with "
                        "rgw_dns_name)",
               "expiry": _NOT_DOCUMENTED,
-              "post": "https://docs.ceph.com/en/latest/radosgw/s3/ (POST Object)",
-              "sigv2": "https://docs.ceph.com/en/latest/radosgw/s3/authentication/"}),
+              "post": "https://docs.ceph.com/en/latest/radosgw/s3/ (POST Object: supported)",
+              "sigv2": "https://docs.ceph.com/en/latest/radosgw/s3/authentication/",
+              "storage_class": "https://docs.ceph.com/en/latest/radosgw/s3/ (Storage Class: not supported; use "
+                               "Bucket Location)"},
+          unsupported={"storage_class": "Ceph RGW's S3 API has no storage classes (its documentation points to "
+                                        "placement by bucket location): drop --storage-class"}),
     Store("garage", "Garage", endpoint=None, default_region="garage", style="path", post=True, sigv2=False,
           sources={
               "endpoint": "your cluster (--endpoint-url): " + _GARAGE,
@@ -348,13 +359,15 @@ STORES: dict[str, Store] = {store.name: store for store in (
               "sigv2": "https://storj.dev/dcs/api/s3/presigned-urls (its example URL is SigV2)",
               "acl": _STORJ + " (ACL actions are not supported)"},
           unsupported={"acl": "Storj has no ACLs (access comes from the access grant): drop --acl"}),
-    Store("tigris", "Tigris", endpoint="https://t3.storage.dev", signing_region="auto", style="virtual", sources={
+    Store("tigris", "Tigris", endpoint="https://t3.storage.dev", signing_region="auto", style="virtual", post=True,
+          sigv2=False, sources={
               "endpoint": "https://www.tigrisdata.com/docs/sdks/s3/aws-cli/",
               "region": "https://www.tigrisdata.com/docs/sdks/s3/aws-cli/ (region auto)",
               "style": "https://www.tigrisdata.com/docs/sdks/s3/aws-ruby-sdk/ (force_path_style false)",
               "expiry": "https://www.tigrisdata.com/docs/ai-agents/presigned-urls.md (up to 90 days; s3presign "
                         "keeps SigV4's 604800 s)",
-              "post": "not documented", "sigv2": "not documented"}),
+              "post": "https://www.tigrisdata.com/docs/objects/upload-via-html-form/ (SigV4, region auto)",
+              "sigv2": "https://www.tigrisdata.com/docs/objects/upload-via-html-form/ (Signature version 4 only)"}),
     Store("idrive", "IDrive e2", endpoint="https://s3.{region}.idrivee2.com", regions=(
               "us-west-1", "us-west-2", "us-west-3", "us-southwest-1", "us-midwest-1", "us-central-1", "us-east-1",
               "us-southeast-1", "ca-east-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-west-4", "eu-central-1",
