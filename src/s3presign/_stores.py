@@ -174,6 +174,7 @@ _STORJ = "https://storj.dev/dcs/api/s3/s3-compatibility"
 _OVH = ("https://github.com/ovh/docs/blob/develop/pages/storage_and_backup/object_storage/"
         "s3_location/guide.en-gb.md")
 _B2 = "https://www.backblaze.com/docs/cloud-storage-call-the-s3-compatible-api"
+_MINIO = "https://github.com/minio/minio-py/blob/master/docs/API.md"
 
 STORES: dict[str, Store] = {store.name: store for store in (
     Store("aws", "Amazon S3", endpoint=None, style="auto", styles=("auto", "path", "virtual"), post=True,
@@ -217,17 +218,13 @@ STORES: dict[str, Store] = {store.name: store for store in (
               "acl": "https://www.backblaze.com/docs/cloud-storage-s3-compatible-api (no object-level ACLs)"},
           unsupported={"acl": "Backblaze B2 has no object ACLs (the bucket's private or public setting "
                               "applies): drop --acl"}),
-    Store("minio", "MinIO", endpoint=None, default_region="us-east-1", style="path", post=True, sigv2=True,
-          sources={
-              "endpoint": "your server (--endpoint-url): https://min.io/docs/minio/linux/developers/python/API.html",
-              "region": "https://min.io/docs/minio/linux/reference/minio-server/settings/core.html "
-                        "(MINIO_REGION; us-east-1 when unset)",
-              "style": "https://min.io/docs/minio/linux/reference/minio-server/settings/core.html (virtual-hosted "
-                       "only with MINIO_DOMAIN)",
-              "expiry": "https://min.io/docs/minio/linux/developers/python/API.html (presigned URLs: at most 7 "
-                        "days)",
-              "post": "https://min.io/docs/minio/linux/developers/python/API.html (presigned_post_policy)",
-              "sigv2": "https://min.io/docs/minio/linux/developers/python/API.html"}),
+    Store("minio", "MinIO", endpoint=None, default_region="us-east-1", style="path", post=True, sources={
+              "endpoint": "your server (--endpoint-url): " + _MINIO + " (Minio(\"play.min.io\"))",
+              "region": _MINIO + " (make_bucket's location defaults to us-east-1)",
+              "style": "not documented in the client reference: path style, as AWS CLI v2 uses for custom endpoints",
+              "expiry": _MINIO + " (presigned URLs: expires defaults to 7 days, SigV4's maximum)",
+              "post": _MINIO + " (presigned_post_policy)",
+              "sigv2": "not documented in the client reference"}),
     Store("seaweedfs", "SeaweedFS", endpoint=None, default_region="us-east-1", style="path", post=True, sigv2=True,
           sources={
               "endpoint": "your server (--endpoint-url): https://github.com/seaweedfs/seaweedfs/wiki/Amazon-S3-API",
