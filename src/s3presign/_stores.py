@@ -49,17 +49,16 @@ class Store:
     None (not documented). ``unsupported``: option -> the one-line refusal.
     """
 
-    __slots__ = ("account_id_name", "default_region", "endpoint", "max_expires", "name", "post",
-                 "post_needs_sigv4", "post_needs_virtual", "region_aliases", "region_hosts", "regions", "sigv2", "signing_region", "sources",
-                 "style", "styles", "title", "unsupported")
+    __slots__ = ("account_id_name", "default_region", "endpoint", "max_expires", "name", "post", "post_needs_sigv4",
+                 "post_needs_virtual", "region_aliases", "region_hosts", "regions", "sigv2", "signing_region",
+                 "sources", "style", "styles", "title", "unsupported")
 
     def __init__(self, name: str, title: str, *, endpoint: str | None, sources: Mapping[str, str],
                  regions: tuple[str, ...] | None = None, default_region: str | None = None,
                  signing_region: str | None = None, region_aliases: tuple[str, ...] = (),
                  style: str = "path", styles: tuple[str, ...] = ("path", "virtual"),
                  max_expires: int = MAX_EXPIRES_IN, post: bool | None = None, post_needs_virtual: bool = False,
-                 post_needs_sigv4: bool = False,
-                 sigv2: bool | None = None, unsupported: Mapping[str, str] | None = None,
+                 post_needs_sigv4: bool = False, sigv2: bool | None = None, unsupported: Mapping[str, str] | None = None,
                  account_id_name: str = "account id", region_hosts: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.title = title
@@ -317,9 +316,11 @@ STORES: dict[str, Store] = {store.name: store for store in (
               "sigv2": "not documented"}),
     Store("hetzner", "Hetzner Object Storage", endpoint="https://{region}.your-objectstorage.com",
           regions=("fsn1", "nbg1", "hel1"), style="virtual", sources={
-              "endpoint": "https://docs.hetzner.com/storage/object-storage/overview (not in the search corpus; "
-                          "the shape {region}.your-objectstorage.com is from users' configurations)",
-              "region": "https://docs.hetzner.com/storage/object-storage/overview (fsn1, nbg1, hel1)",
+              "endpoint": "https://docs.hetzner.com/storage/object-storage/faq/buckets-objects (names \"the Hetzner "
+                          "S3 endpoint\" without its shape; {region}.your-objectstorage.com is from users' "
+                          "configurations, e.g. https://motherduck.com/docs/integrations/cloud-storage/"
+                          "hetzner-object-storage/)",
+              "region": "not found in Hetzner's pages here: fsn1, nbg1, hel1 from users' configurations (same page)",
               "style": "not documented in what was found: virtual-hosted chosen",
               "expiry": _NOT_DOCUMENTED, "post": "not documented", "sigv2": "not documented"}),
     Store("ceph", "Ceph Object Gateway (RGW)", endpoint=None, default_region="us-east-1", style="path", post=True,
