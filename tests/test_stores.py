@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from s3presign import Credentials, InvalidRequestError, Presigner
 from s3presign._stores import STORES, StorePresigner, StoreSettingError
@@ -318,3 +320,34 @@ def test_providers_detail_gives_every_source(keys: Path) -> None:
     code, out, _ = cli("providers", "b2")
     assert code == 0 and "source of post: https://www.backblaze.com/" in out
     assert cli("providers", "nope")[0] == 252
+
+
+def _settings_for(name: str, region: str | None) -> dict[str, str]:
+    settings = dict(_example_for(name)["settings"])
+    if region is not None and "region" in settings:
+        settings["region"] = region
+    return settings
+
+
+_REGIONAL = [(name, region) for name, store in STORES.items() for region in (store.regions or (None,))]
+
+
+@given(store_region=st.sampled_from(_REGIONAL),
+       key=st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40),
+       method=st.sampled_from(["GET", "PUT", "DELETE", "HEAD"]), expires_in=st.integers(1, 604800),
+       token=st.sampled_from([None, "IQoJb3JpZ2luX2VjEOr//////////wEaCXVz+token=="]),
+       style=st.sampled_from([None, "path", "virtual"]))
+def test_botocore_agrees_for_every_region_and_style(store_region: tuple[str, str | None], key: str, method: str,
+                                                    expires_in: int, token: str | None, style: str | None) -> None:
+    name, region = store_region
+    if style is not None and style not in STORES[name].styles:
+        style = None
+    creds = Credentials(CREDS.access_key_id, SECRET, session_token=token)
+    signer = Presigner.for_provider(name, creds, addressing_style=style, **_settings_for(name, region))
+    ours = signer.presign("my-bucket-2026", key, method=method, expires_in=expires_in, now=NOW)
+    rules = signer._rules
+    theirs = ref.presign("my-bucket-2026", key, method=method, expires_in=expires_in, now=NOW,
+                         access_key_id=CREDS.access_key_id, secret_access_key=SECRET, session_token=token,
+                         region=rules.region, endpoint_url=rules.endpoint_url,
+                         addressing_style=rules.addressing_style)
+    assert ref.parts(ours) == ref.parts(theirs), (ours, theirs)
