@@ -174,6 +174,10 @@ _OVH = ("https://github.com/ovh/docs/blob/develop/pages/storage_and_backup/objec
         "s3_location/guide.en-gb.md")
 _B2 = "https://www.backblaze.com/docs/cloud-storage-call-the-s3-compatible-api"
 _MINIO = "https://github.com/minio/minio-py/blob/master/docs/API.md"
+_LINODE_API = ("https://www.linode.com/docs/api/object-storage/#object-storage-object-url-create (read as "
+               "https://developers-linode.netlify.app/api/v4/object-storage-buckets-cluster-id-bucket-object-url)")
+_SCALEWAY_CLI = "https://www.scaleway.com/en/docs/object-storage/api-cli/object-storage-aws-cli/"
+_SCALEWAY_POST = "https://www.scaleway.com/en/docs/object-storage/api-cli/post-object/"
 
 STORES: dict[str, Store] = {store.name: store for store in (
     Store("aws", "Amazon S3", endpoint=None, style="auto", styles=("auto", "path", "virtual"), post=True,
@@ -268,20 +272,17 @@ STORES: dict[str, Store] = {store.name: store for store in (
               "endpoint": "https://techdocs.akamai.com/cloud-computing/docs/access-buckets-and-files-through-urls",
               "region": "https://www.linode.com/docs/products/storage/object-storage/guides/urls/ (the cluster id, "
                         "e.g. us-east-1, us-ord-1)",
-              "style": "https://techdocs.akamai.com/linode-api/reference/post-object-storage-object-url (its "
-                       "presigned URL is path style; bucket URLs are virtual-hosted)",
+              "style": _LINODE_API + " (its presigned URL is path style; bucket URLs are virtual-hosted)",
               "expiry": _NOT_DOCUMENTED, "post": "not documented",
-              "sigv2": "https://techdocs.akamai.com/linode-api/reference/post-object-storage-object-url (the "
-                       "API's own presigned URLs are SigV2)"}),
+              "sigv2": _LINODE_API + " (the API's own presigned URLs are SigV2)"}),
     Store("scaleway", "Scaleway Object Storage", endpoint="https://s3.{region}.scw.cloud",
-          regions=("fr-par", "nl-ams", "pl-waw"), style="virtual", post=True, post_needs_sigv4=True, sources={
-              "endpoint": "https://www.scaleway.com/en/docs/object-storage/api-cli/object-storage-aws-cli/",
-              "region": "https://www.scaleway.com/en/docs/object-storage/api-cli/object-storage-aws-cli/",
-              "style": "https://www.scaleway.com/en/docs/object-storage/how-to/access-objects-via-https/ "
-                       "(https://BUCKET.s3.REGION.scw.cloud)",
+          regions=("fr-par", "nl-ams", "pl-waw", "it-mil"), style="path", post=True, post_needs_sigv4=True, sources={
+              "endpoint": _SCALEWAY_CLI + " (endpoint_url = https://s3.nl-ams.scw.cloud)",
+              "region": _SCALEWAY_CLI + " (fr-par, nl-ams, pl-waw, it-mil)",
+              "style": _SCALEWAY_POST + " (its form posts to http://s3.fr-par.scw.cloud/BUCKET: path style)",
               "expiry": _NOT_DOCUMENTED,
-              "post": "https://www.scaleway.com/en/docs/object-storage/api-cli/post-object/ (SigV4 only)",
-              "sigv2": "not documented"}),
+              "post": _SCALEWAY_POST + " (SigV4 only)",
+              "sigv2": "not documented for presigned URLs"}),
     Store("ovh", "OVHcloud Object Storage", endpoint="https://s3.{region}.io.cloud.ovh.net", regions=(
               "gra", "rbx", "sbg", "eu-west-par", "eu-south-mil", "de", "uk", "waw", "bhs", "ca-east-tor", "sgp",
               "ap-southeast-syd", "ap-south-mum"),
