@@ -256,7 +256,7 @@ STORES: dict[str, Store] = {store.name: store for store in (
               "endpoint": "https://docs.digitalocean.com/reference/api/spaces-api/ (${REGION}.digitaloceanspaces.com)",
               "region": "https://docs.digitalocean.com/products/spaces/details/availability/",
               "style": "https://docs.digitalocean.com/products/spaces/reference/s3-compatibility/ (bucket hosts "
-                       "[bucket-name].[region]...; virtual-hosted chosen, path style also accepted by S3 tools)",
+                       "[bucket-name].[region]...: virtual-hosted chosen)",
               "expiry": _NOT_DOCUMENTED, "post": "not documented",
               "sigv2": "https://docs.digitalocean.com/products/spaces/reference/s3-compatibility/ (presigned URLs "
                        "with SigV2 and SigV4)",
