@@ -237,7 +237,10 @@ def test_library_refuses_what_the_store_refuses() -> None:
     with pytest.raises(StoreSettingError, match="SigV4 only"):
         Presigner.for_provider("b2", CREDS, region="us-west-004", signature_version="v2")
     with pytest.raises(StoreSettingError, match="signs for region auto"):
-        Presigner.for_provider("gcs", CREDS, region="europe-west1")
+        Presigner.for_provider("r2", CREDS, account_id="abc", region="eu-west-1")
+    # GCS documents region auto but not that other regions fail: a region given is used as given.
+    assert _scope_region(Presigner.for_provider("gcs", CREDS, region="europe-west1").presign("b", "k", now=NOW)) \
+        == "europe-west1"
 
 
 def test_explicit_endpoint_and_region_override_the_preset() -> None:

@@ -447,7 +447,9 @@ def _is_label(text: str) -> bool:
 
 def _check_region(store: Store, region: str) -> None:
     if store.signing_region:
-        if region not in (store.signing_region, *store.region_aliases):
+        # R2 documents its only region and aliases; GCS and Tigris document "auto" without saying
+        # that others are refused, so a region given for them is taken as given (an override).
+        if store.region_aliases and region not in (store.signing_region, *store.region_aliases):
             also = f" ({', '.join(store.region_aliases)} is an alias)" if store.region_aliases else ""
             raise StoreSettingError(f"{store.title} signs for region {store.signing_region}{also}, not {region!r}: "
                                     f"drop the region or use {store.signing_region}", setting="region")
