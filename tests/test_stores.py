@@ -211,6 +211,7 @@ def test_unsupported_option_is_refused_with_the_alternative(keys: Path, name: st
     (["--provider", "oci", "--region", "us-ashburn-1"],
      "Oracle Cloud (OCI) Object Storage needs your Object Storage namespace: give --account-id "
      "(or s3presign_account_id in the profile)"),
+    (["--account-id", "abc"], "--account-id goes with a store preset: add --provider r2 (or oci)"),
     (["--provider", "nope"], "unknown provider 'nope': use one of " + ", ".join(STORES)
      + " (s3presign providers lists them)"),
 ])

@@ -43,7 +43,7 @@ usage:
   s3presign inspect URL                    what a presigned URL (or POST JSON/policy) grants
   s3presign verify URL [--http-method M] [--header 'N: v']   check it with your local secret
   s3presign explain URL [ERROR_FILE|-]     why S3 refused it (give S3's XML error response)
-  s3presign providers [--output json]      the store presets for --provider, their limits and sources
+  s3presign providers [NAME] [--output json]  store presets for --provider: limits and sources
   s3presign - [options]                    one s3://BUCKET/KEY per line on stdin
   s3presign --input FILE [options]         one s3://BUCKET/KEY per line in FILE
   s3presign s3://BUCKET/PREFIX/ --recursive [--include GLOB] [--exclude GLOB] [options]
@@ -293,6 +293,8 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         if getattr(exc, "from_flag", False):  # a store preset refusing a flag (see _stores)
             raise UsageError(str(exc)) from None
         raise
+    if options.get("account_id") is not None and resolved.store.value is None:
+        raise UsageError("--account-id goes with a store preset: add --provider r2 (or oci)")
     expires_in = _expires_in(str(options.get("expires_in", "3600")), str(resolved.signature_version.value))
     debug = bool(options.get("debug"))
     if debug:
