@@ -285,3 +285,15 @@ def test_a_store_without_post_object_points_uppy_to_multipart() -> None:
     status, answer = _asgi(app, "POST", "/upload", headers=auth,
                            body=json.dumps({"filename": "a.txt", "type": "text/plain", "size": 3}).encode())
     assert status == 200 and answer["url"].startswith("http://127.0.0.1:9/uploads/svc/web/")  # type: ignore[index]
+
+
+def test_a_store_preset_without_post_object_is_known_too() -> None:
+    from s3presign import Presigner
+    from s3presign.service import App
+
+    signer = Presigner.for_provider("r2", Credentials("AKID", "SECRET"), account_id="0123456789abcdef0123456789abcdef")
+    app = App(_policy(), signer=signer)  # type: ignore[arg-type]
+    status, answer = _asgi(app, "GET", "/s3/params", b"filename=a.txt&type=text/plain",
+                           [(b"authorization", f"Bearer {TOKEN}".encode())])
+    assert (status, answer) == (501, {"error": "this store has no POST Object (Cloudflare R2, the profile's provider); "
+                                               "configure Uppy with shouldUseMultipart: true so every file goes up in parts"})

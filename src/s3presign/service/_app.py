@@ -143,6 +143,11 @@ class App:
         self.s3 = S3Calls(signer, timeout=policy.s3.timeout)
         self.limiter = RateLimiter()
         self._origins = frozenset(policy.server.cors_origins)
+        # No POST Object: said by the policy, or by the store preset the AWS profile names (R2, B2, ...).
+        store: Any = getattr(signer, "store", None)
+        self._no_post = ("[s3] post_object = false" if not policy.s3.post_object
+                         else f"{store.title}, the profile's provider" if getattr(store, "post", None) is False
+                         else None)
 
     # -- ASGI ---------------------------------------------------------------------------------
 
@@ -331,8 +336,8 @@ class App:
 
     async def _route_params(self, request: _Request, caller: Caller) -> tuple[int, object]:
         """GET /s3/params?filename=&type=&metadata[k]= -> {url, fields}: a POST form upload."""
-        if not self.policy.s3.post_object:
-            raise Refusal(501, "this store has no POST Object ([s3] post_object = false); configure Uppy with "
+        if self._no_post:
+            raise Refusal(501, f"this store has no POST Object ({self._no_post}); configure Uppy with "
                                "shouldUseMultipart: true so every file goes up in parts")
         content_type = _content_type(request.arg("type", required=False))
         rule = self._upload_rule(caller, "POST", content_type)
