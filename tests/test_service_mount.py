@@ -20,7 +20,8 @@ from .http import send
 from .service import JWT_ENV, JWT_SECRET, Service
 from .test_service import post_form
 
-SESSIONS = {"session-erin": ("web", "erin"), "session-web": "web"}
+SESSIONS = {"session-erin": ("web", "erin"), "session-web": "web", "session-ghost": "ghost",
+            "session-bad": ("web", "../x")}
 
 
 def _session(scope: dict[str, Any]) -> str | None:
@@ -95,3 +96,11 @@ def test_without_a_session_the_mounted_app_wants_a_token(host: str) -> None:
     got = send(f"{host}/presign/s3/params?filename=a.txt&type=text/plain", headers={"Cookie": "sid=unknown"})
     assert got.status == 401
     assert json.loads(got.body)["error"].startswith("no credentials")
+
+
+def test_the_hook_must_name_a_client_and_a_usable_identity(host: str) -> None:
+    got = send(f"{host}/presign/s3/params?filename=a.txt&type=text/plain", headers={"Cookie": "sid=session-ghost"})
+    assert (got.status, json.loads(got.body)) == (
+        403, {"error": "the host application named client 'ghost', which the policy does not define"})
+    got = send(f"{host}/presign/s3/params?filename=a.txt&type=text/plain", headers={"Cookie": "sid=session-bad"})
+    assert got.status == 403 and "identity '../x'" in json.loads(got.body)["error"]

@@ -178,6 +178,11 @@ def test_rate_limiter_uses_the_clock_it_is_given() -> None:
     assert limiter.allow(caller, now=100.5) == 0.0
 
 
+def test_an_audit_log_that_cannot_be_opened_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigFileError, match=r"cannot open the audit log .*/missing/a.jsonl \(audit_log\): No such file"):
+        AuditLog(str(tmp_path / "missing" / "a.jsonl"))
+
+
 def test_audit_log_keeps_only_known_fields(tmp_path: Path) -> None:
     log = AuditLog(str(tmp_path / "a.jsonl"))
     log.write("grant", client="web", key="k", url="https://h/k?X-Amz-Signature=abc", token="secret")

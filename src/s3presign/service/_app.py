@@ -267,8 +267,11 @@ class App:
             if named is not None:
                 client, identity = (named, named) if isinstance(named, str) else named
                 spec = self.policy.client(client)
-                if spec is None or not valid_identity(identity):
+                if spec is None:
                     raise Refusal(403, f"the host application named client {client!r}, which the policy does not define")
+                if not valid_identity(identity):
+                    raise Refusal(403, f"the host application named identity {identity!r}: use letters, digits "
+                                       "and @+=._- (it becomes part of keys)")
                 return Caller(spec, identity, "hook")
         header = request.headers.get("authorization")
         try:

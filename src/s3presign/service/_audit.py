@@ -13,6 +13,8 @@ import sys
 import threading
 import time
 
+from .._errors import ConfigFileError
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
@@ -34,7 +36,10 @@ class AuditLog:
         if path == "-":
             self._file = sys.stderr
         elif path is not None:
-            self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+            try:
+                self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+            except OSError as exc:
+                raise ConfigFileError(f"cannot open the audit log {path} (audit_log): {exc.strerror}") from None
 
     def write(self, event: str, **fields: object) -> None:
         """Record one event: ``log.write("grant", client="web", method="PUT", bucket="b", key="k")``."""
