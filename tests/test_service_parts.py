@@ -147,6 +147,7 @@ def test_jwt_verification() -> None:
                                                               'jwt_audience = "s3presign"')),
                           env={"J": SECRET})
     client = policy.clients[0]
+    assert SECRET not in repr(policy) and SECRET not in repr(client)
     now = 1_800_000_000
     good = {"email": "ann@example.com", "exp": now + 300, "iss": "https://app.example", "aud": ["x", "s3presign"]}
     assert verify_jwt(make_jwt(good, SECRET), client, now=now) == "ann@example.com"

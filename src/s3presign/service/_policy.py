@@ -156,10 +156,10 @@ class Policy:
 def sanitize_filename(name: str, *, max_bytes: int = DEFAULT_MAX_FILENAME_BYTES) -> str:
     """A file name safe inside a key: ``sanitize_filename("../a\\x00b.txt") == "ab.txt"``.
 
-    NFC; only the last path segment (``/`` or ``\\``); control, format and separator characters
-    dropped (Unicode categories Cc, Cf, Cs, Zl, Zp: NUL, escapes, bidi overrides); surrounding
-    spaces and dots removed (no ``.``, ``..`` or hidden names); at most ``max_bytes`` of UTF-8,
-    shortened before the extension. Raises ``ValueError`` when nothing is left.
+    NFC; only the last path segment (``/`` or ``\\``); control, format, line-separator, private-use
+    and unassigned characters dropped (Unicode categories Cc, Cf, Cs, Zl, Zp, Co, Cn: NUL, escapes,
+    bidi overrides); surrounding spaces and dots removed (no ``.``, ``..`` or hidden names); at
+    most ``max_bytes`` of UTF-8, shortened before the extension. Raises ``ValueError`` when nothing is left.
     """
     text = unicodedata.normalize("NFC", str(name))
     text = re.split(r"[/\\]", text)[-1]
