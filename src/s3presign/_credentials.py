@@ -92,7 +92,7 @@ class Credentials:
 #
 # Credentials that arrive already inside the windows (instance metadata near rotation, a short-lived
 # credential_process) get windows scaled to what is left: the next advisory fetch at half the
-# remaining time, the mandatory point at a quarter, so a source that keeps returning the same
+# remaining time, the mandatory point at a quarter (at least a second before expiry), so a source that keeps returning the same
 # near-expiry credentials is asked about log2(remaining) times, not on every call. botocore solves
 # the same problem for IMDS by pretending the expiry is 10-20 minutes away, which can sign with
 # expired credentials; we never do.
@@ -233,10 +233,13 @@ class RefreshableCredentials:
             if now >= self._advisory_at and now >= self._retry_at and self._lock.acquire(blocking=False):
                 try:
                     if self._fresh[1] is creds:  # nobody refreshed meanwhile
-                        self._fetch_and_install(now, mandatory=False)
+                        creds = self._fetch_and_install(now, mandatory=False)
                 finally:
                     self._lock.release()
-            return self._fresh[1] or creds
+            else:
+                creds = self._fresh[1] or creds
+            if self._clock() < self._mandatory_at:  # a failed fetch may have taken us into the mandatory window
+                return creds
         with self._lock:
             now = self._clock()
             creds = self._fresh[1]
@@ -258,7 +261,7 @@ class RefreshableCredentials:
             now = self._clock()
             if self._fresh[1] is creds and now >= self._retry_at and not self._lifetime_limited(now):
                 self._fetch_and_install(now, mandatory=False)
-            return self._fresh[1] or creds
+        return self.credentials  # the new ones, or the old ones if still good (a failed fetch takes time)
 
     def _lifetime_limited(self, now: float) -> bool:
         return now < self._attempted_at + max(self._longest / 10, 1.0)
@@ -276,8 +279,12 @@ class RefreshableCredentials:
             fresh = self.fetch()
             if not isinstance(fresh, Credentials):
                 raise CredentialsError(f"returned {type(fresh).__name__}, not s3presign.Credentials")
-            if fresh.expires_at is not None and fresh.expires_at.timestamp() <= self._clock():
-                raise CredentialsError(f"returned credentials that expired at {_iso(fresh.expires_at.timestamp())}")
+            if fresh.expires_at is not None:
+                expiry, now = fresh.expires_at.timestamp(), self._clock()
+                if expiry <= now:
+                    raise CredentialsError(f"returned credentials that expired at {_iso(expiry)}")
+                if self._windows(expiry, now)[1] <= now:
+                    raise CredentialsError(f"returned credentials that expire at {_iso(expiry)}, too soon to sign with")
         except Exception as exc:
             return self._failed(now, exc, mandatory=mandatory)
         self.fetches += 1
@@ -294,12 +301,12 @@ class RefreshableCredentials:
         creds = self._fresh[1]
         if mandatory or creds is None:
             if creds is None:
-                state = "no credentials yet"
+                state = "there are no credentials yet"
             elif now >= self._expiry:
                 state = f"the current ones expired at {_iso(self._expiry)}"
             else:
-                state = f"the current ones expire at {_iso(self._expiry)}, too soon to sign with"
-            self._error = f"cannot refresh the credentials from {self.name}: {reason} ({state})"
+                state = f"the current ones expire at {_iso(self._expiry)}, inside the mandatory refresh window"
+            self._error = f"cannot refresh the credentials from {self.name}: {reason}; {state}"
             self._fresh = (min(self._retry_at, self._mandatory_at), creds)
             raise CredentialsError(self._error) from None
         if self._failures == 1:  # once per outage: a service refreshing every second must not flood its log
@@ -318,16 +325,23 @@ class RefreshableCredentials:
             fresh = old  # the same credentials again: keep the object, so signers keep their caches
         expiry = fresh.expires_at.timestamp() if fresh.expires_at is not None else float("inf")
         remaining = expiry - now
-        if remaining > self.advisory_refresh:
-            advisory_at, mandatory_at = expiry - self.advisory_refresh, expiry - self.mandatory_refresh
-        else:  # arrived inside the windows: scale them to what is left
-            advisory_at, mandatory_at = now + remaining / 2, expiry - min(self.mandatory_refresh, remaining / 4)
+        advisory_at, mandatory_at = self._windows(expiry, now)
         if fresh is not old:
             self._longest = max(self._longest, remaining if remaining < float("inf") else 0.0)
         self._advisory_at, self._mandatory_at, self._expiry = advisory_at, mandatory_at, expiry
         self._failures, self._error, self._retry_at = 0, "", float("-inf")
         self._fresh = (advisory_at, fresh)
         return fresh
+
+
+    def _windows(self, expiry: float, now: float) -> tuple[float, float]:
+        """(advisory point, mandatory point) for credentials expiring at ``expiry``, received at ``now``."""
+        remaining = expiry - now
+        if remaining > self.advisory_refresh:
+            return expiry - self.advisory_refresh, expiry - self.mandatory_refresh
+        # Arrived inside the windows: scale them to what is left, but stop a second before expiry
+        # (or at the mandatory window, when smaller): a URL that dies at once helps nobody.
+        return now + remaining / 2, expiry - min(self.mandatory_refresh, max(remaining / 4, 1.0))
 
 
 def _rebuild_refreshable(fetch: Callable[[], Credentials], advisory: float, mandatory: float, lifetime: bool,

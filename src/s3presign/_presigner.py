@@ -218,15 +218,28 @@ class Presigner:
         profile: str | None = None,
         region: str | None = None,
         endpoint_url: str | None = None,
+        *,
+        advisory_refresh: float = 900,
+        mandatory_refresh: float = 600,
+        refresh_for_url_lifetime: bool = False,
     ) -> Presigner:
         """A signer configured as AWS CLI v2 would be: ``Presigner.from_config(profile="dev")``.
 
         Reads the environment and the AWS config and credentials files (see ``_config``).
+        Temporary credentials (role, web identity, SSO, container, instance metadata, a
+        credential_process with Expiration) refresh themselves: see ``RefreshableCredentials``
+        for the three refresh settings.
         """
         from ._config import resolve
 
         resolved = resolve(profile=profile, region=region, endpoint_url=endpoint_url)
-        return cls(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+        credentials = resolved.credentials.value
+        if isinstance(credentials, RefreshableCredentials):
+            credentials = RefreshableCredentials(
+                credentials.fetch, advisory_refresh=advisory_refresh, mandatory_refresh=mandatory_refresh,
+                refresh_for_url_lifetime=refresh_for_url_lifetime, credentials=credentials._fresh[1],
+                name=credentials.name)
+        return cls(credentials, **resolved.presigner_kwargs())  # type: ignore[arg-type]
 
     @property
     def credentials(self) -> Credentials:
