@@ -5,7 +5,8 @@
 Plain GET, SigV4, static credentials, one bucket. Each contender signs the same keys; the
 slow ones (boto3, minio) sign a sample and are scaled. Every library that is not installed
 is reported as missing, not guessed. Prints URLs/s, microseconds per URL and how many times
-faster s3presign is, then checks the targets of issue 2.
+faster s3presign is, then checks the targets of issue 2; then the hot-path cost of
+RefreshableCredentials against static credentials (issue 10), the two alternating round by round.
 """
 
 from __future__ import annotations
@@ -96,6 +97,30 @@ def contenders() -> dict[str, tuple[Callable[[list[str]], object] | None, str]]:
     return found
 
 
+def refresh_overhead(keys: list[str], rounds: int) -> tuple[float, float]:
+    """URLs/s with static credentials and with RefreshableCredentials (no refresh due), the two
+    signers alternating round by round; medians."""
+    from datetime import datetime, timezone
+    from statistics import median
+
+    from s3presign import Credentials, Presigner, RefreshableCredentials
+
+    later = datetime.now(timezone.utc).replace(year=datetime.now(timezone.utc).year + 1)
+    static = Presigner(Credentials(AKID, SECRET, "session-token"), region=REGION)
+    refreshing = Presigner(RefreshableCredentials(lambda: Credentials(AKID, SECRET, "session-token", later)),
+                           region=REGION)
+    times: dict[str, list[float]] = {"static": [], "refreshing": []}
+    for round_ in range(rounds):
+        pair = [("static", static), ("refreshing", refreshing)]
+        for name, signer in pair if round_ % 2 else pair[::-1]:  # alternate who goes first
+            presign = signer.presign
+            start = time.perf_counter()
+            for key in keys:
+                presign(BUCKET, key)
+            times[name].append(time.perf_counter() - start)
+    return len(keys) / median(times["static"]), len(keys) / median(times["refreshing"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keys", type=int, default=20_000, help="keys every contender signs")
@@ -122,6 +147,14 @@ def main() -> int:
     for name, rate in sorted(rates.items(), key=lambda item: -item[1]):
         ratio = "—" if name == "s3presign" else f"{ours / rate:.1f}x faster"
         print(f"| {name} | {rate:,.0f} | {1e6 / rate:.2f} | {ratio} |")
+    static, refreshing = refresh_overhead(keys, max(args.rounds, 3))
+    overhead = static / refreshing - 1
+    print(f"\n| credentials (session token) | URLs/s, median of {max(args.rounds, 3)} | µs per URL |")
+    print("|---|---:|---:|")
+    print(f"| Credentials (static) | {static:,.0f} | {1e6 / static:.2f} |")
+    print(f"| RefreshableCredentials, no refresh due | {refreshing:,.0f} | {1e6 / refreshing:.2f} |")
+    print(f"target: RefreshableCredentials at most 5% slower: {'met' if overhead <= 0.05 else 'MISSED'} "
+          f"({overhead:+.1%}, ratio {static / refreshing:.3f})")
     compiled = [rates[n] for n in ("obstore.sign (whole list)", "libpresign.get") if n in rates]
     ok = True
     if compiled:

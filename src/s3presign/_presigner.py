@@ -206,9 +206,8 @@ class Presigner:
         self._endpoints: dict[str, tuple[str, str, str]] = {}
         # (date stamp, inner HMAC pad state, outer HMAC pad state, the credentials they came from)
         self._day: tuple[str, Any, Any, Credentials | None] = ("", None, None, None)
-        # (epoch second, expires_in, X-Amz-* query, inner state with string-to-sign prefix, outer state,
-        # credentials): tied to the credentials snapshot, so a refresh invalidates both caches for free
-        self._second: tuple[int, Any, str, Any, Any, Credentials | None] = (-1, None, "", None, None, None)
+        # (epoch second, expires_in, X-Amz-* query, inner state with string-to-sign prefix, outer state)
+        self._second: tuple[int, Any, str, Any, Any] = (-1, None, "", None, None)
 
     # -- public -----------------------------------------------------------------------------
 
@@ -312,16 +311,10 @@ class Presigner:
         if method not in METHODS:
             raise _bad_method(method)
         second = int(_time()) if now is None else _epoch_second(now)
-        source = self._source
-        if source is None:
-            creds = self._static
-        else:  # refreshing credentials: one comparison unless a refresh is due (see _credentials)
-            deadline, creds = source._fresh
-            if source._clock() >= deadline:
-                creds = source._due()
-        slot_second, slot_expires, query, inner, outer, slot_creds = self._second
-        if slot_second != second or slot_expires != expires_in or slot_creds is not creds or type(expires_in) is not int:
-            _, _, query, inner, outer, _ = self._new_second(second, expires_in, creds)  # validates expires_in
+        slot_second, slot_expires, query, inner, outer = self._second
+        if slot_second != second or slot_expires != expires_in or type(expires_in) is not int or (
+                now is not None and self._source is not None):  # refreshing credentials: see _new_second
+            _, _, query, inner, outer = self._new_second(second, expires_in, now is None)  # validates expires_in
         inner = inner.copy()
         inner.update(_sha256(f"{method}\n{uri_prefix}{path}\n{query}{tail}".encode()).hexdigest().encode())
         outer = outer.copy()
@@ -485,11 +478,22 @@ class Presigner:
         self._endpoints[bucket] = entry
         return entry
 
-    def _new_second(self, second: int, expires_in: Any, creds: Credentials | None
-                    ) -> tuple[int, Any, str, Any, Any, Credentials | None]:
+    def _new_second(self, second: int, expires_in: Any, wall_clock: bool = True) -> tuple[int, Any, str, Any, Any]:
         _check_expires_in(expires_in)
-        if self._source is not None and creds is not None:  # once a second: credentials long enough?
-            creds = self._source._for_lifetime(creds, second + 1.0 + expires_in)
+        source = self._source
+        reusable = True
+        if source is None:
+            creds = self._static
+        else:
+            # Refreshing credentials are checked here, once a second, not per URL: the slot is kept
+            # for the rest of this wall-clock second only when their deadline (see _credentials) is
+            # not inside it; otherwise (and with a clock of their own, or a given `now`) every call
+            # comes back here.
+            deadline, snapshot = source._fresh
+            creds = source._due() if snapshot is None or source._clock() >= deadline else snapshot
+            creds = source._for_lifetime(creds, second + 1.0 + expires_in)
+            deadline, current = source._fresh
+            reusable = wall_clock and source._clock is _time and current is creds and deadline >= second + 1
         assert creds is not None
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
         date_stamp = amz_date[:8]
@@ -511,8 +515,9 @@ class Presigner:
         query = _sigv4.canonical_query_string(params)
         inner = day[1].copy()
         inner.update(f"{_sigv4.ALGORITHM}\n{amz_date}\n{scope}\n".encode())
-        slot = (second, expires_in, query, inner, day[2], creds)
-        self._second = slot
+        slot = (second, expires_in, query, inner, day[2])
+        if reusable:
+            self._second = slot
         return slot
 
     # -- SigV2 ------------------------------------------------------------------------------
