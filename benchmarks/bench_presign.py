@@ -97,9 +97,11 @@ def contenders() -> dict[str, tuple[Callable[[list[str]], object] | None, str]]:
     return found
 
 
-def refresh_overhead(keys: list[str], rounds: int) -> tuple[float, float]:
-    """URLs/s with static credentials and with RefreshableCredentials (no refresh due), the two
-    signers alternating round by round; medians."""
+def refresh_overhead(keys: list[str], rounds: int) -> tuple[float, float, float]:
+    """(URLs/s static, URLs/s with RefreshableCredentials and no refresh due, time ratio): each
+    round signs the keys in blocks of 1,000, the two signers back to back on each block (who goes
+    first alternates), so a burst of load from elsewhere hits both; medians over the rounds of the
+    rates and of the per-block ratios."""
     from datetime import datetime, timezone
     from statistics import median
 
@@ -109,16 +111,32 @@ def refresh_overhead(keys: list[str], rounds: int) -> tuple[float, float]:
     static = Presigner(Credentials(AKID, SECRET, "session-token"), region=REGION)
     refreshing = Presigner(RefreshableCredentials(lambda: Credentials(AKID, SECRET, "session-token", later)),
                            region=REGION)
-    times: dict[str, list[float]] = {"static": [], "refreshing": []}
-    for round_ in range(rounds):
-        pair = [("static", static), ("refreshing", refreshing)]
-        for name, signer in pair if round_ % 2 else pair[::-1]:  # alternate who goes first
-            presign = signer.presign
-            start = time.perf_counter()
-            for key in keys:
-                presign(BUCKET, key)
-            times[name].append(time.perf_counter() - start)
-    return len(keys) / median(times["static"]), len(keys) / median(times["refreshing"])
+
+    def timed(signer: Presigner, block: list[str]) -> float:
+        presign = signer.presign
+        start = time.perf_counter()
+        for key in block:
+            presign(BUCKET, key)
+        return time.perf_counter() - start
+
+    rates: dict[str, list[float]] = {"static": [], "refreshing": []}
+    ratios = []
+    blocks = [keys[i:i + 1000] for i in range(0, len(keys), 1000)]
+    for _ in range(rounds):
+        totals = {"static": 0.0, "refreshing": 0.0}
+        block_ratios = []
+        for number, block in enumerate(blocks):
+            if number % 2:
+                a, b = timed(static, block), timed(refreshing, block)
+            else:
+                b, a = timed(refreshing, block), timed(static, block)
+            totals["static"] += a
+            totals["refreshing"] += b
+            block_ratios.append(b / a)
+        for name, total in totals.items():
+            rates[name].append(len(keys) / total)
+        ratios.append(median(block_ratios))
+    return median(rates["static"]), median(rates["refreshing"]), median(ratios)
 
 
 def main() -> int:
@@ -147,14 +165,13 @@ def main() -> int:
     for name, rate in sorted(rates.items(), key=lambda item: -item[1]):
         ratio = "—" if name == "s3presign" else f"{ours / rate:.1f}x faster"
         print(f"| {name} | {rate:,.0f} | {1e6 / rate:.2f} | {ratio} |")
-    static, refreshing = refresh_overhead(keys, max(args.rounds, 3))
-    overhead = static / refreshing - 1
-    print(f"\n| credentials (session token) | URLs/s, median of {max(args.rounds, 3)} | µs per URL |")
+    static, refreshing, ratio = refresh_overhead(keys, max(args.rounds, 3))
+    print(f"\n| credentials (session token) | URLs/s, median of {max(args.rounds, 3)} rounds | µs per URL |")
     print("|---|---:|---:|")
     print(f"| Credentials (static) | {static:,.0f} | {1e6 / static:.2f} |")
     print(f"| RefreshableCredentials, no refresh due | {refreshing:,.0f} | {1e6 / refreshing:.2f} |")
-    print(f"target: RefreshableCredentials at most 5% slower: {'met' if overhead <= 0.05 else 'MISSED'} "
-          f"({overhead:+.1%}, ratio {static / refreshing:.3f})")
+    print(f"target: RefreshableCredentials at most 5% slower than static: {'met' if ratio <= 1.05 else 'MISSED'} "
+          f"(time ratio {ratio:.3f}, the median of back-to-back blocks)")
     compiled = [rates[n] for n in ("obstore.sign (whole list)", "libpresign.get") if n in rates]
     ok = True
     if compiled:
