@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import FastAPI, Header, HTTPException
 
@@ -57,7 +58,7 @@ def upload(name: str, content_type: str, x_user: str = Header()) -> dict[str, ob
 
 @app.get("/downloads/{name}")
 def download(name: str, x_user: str = Header()) -> dict[str, object]:
-    """A GET URL for five minutes that saves the file under its own name."""
+    """A GET URL for five minutes that saves the file under its own name (RFC 6266, any language)."""
     request = signer.presign_request(BUCKET, object_key(x_user, name), expires_in=300,
-                                     params={"response-content-disposition": f'attachment; filename="{name}"'})
+                                     params={"response-content-disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
     return {"url": request.url, "expires_at": request.expires_at.isoformat()}

@@ -202,6 +202,8 @@ def test_instance_metadata_stuck_on_near_expiry_credentials_is_not_hammered(
 
 PROCESS = """\
 import json, os, sys, time
+with open(sys.argv[1] + ".calls", "a") as calls:
+    calls.write("called\\n")
 if os.path.exists(sys.argv[1] + ".down"):
     sys.exit("source down for maintenance")
 print(json.dumps({"Version": 1, "AccessKeyId": sys.argv[2], "SecretAccessKey": sys.argv[3],
