@@ -247,11 +247,17 @@ class Presigner:
 
     def refresh(self) -> Credentials:
         """Fetch new credentials now when they refresh themselves (blocking): ``signer.refresh()``."""
-        return self._source.refresh() if self._source is not None else self.credentials
+        if self._source is None:
+            return self.credentials
+        creds = self._source.refresh()
+        self._second = (-1, None, "", None, None)  # sign with them from now on, not from the next second
+        return creds
 
     async def refresh_async(self) -> Credentials:
         """``await signer.refresh_async()``: ``refresh()`` in a worker thread, off the event loop."""
-        return await self._source.refresh_async() if self._source is not None else self.credentials
+        import asyncio
+
+        return await asyncio.to_thread(self.refresh)
 
     async def keep_fresh(self, *, lead: float | None = None) -> None:
         """Refresh ahead of time in a worker thread until cancelled (returns at once for fixed
