@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from itertools import chain
 
-from ._errors import Error
+from ._errors import CredentialsError, Error
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -248,6 +248,8 @@ def format_chunk(signer: Presigner, data: bytes | list[bytes], first_line: int, 
             url = presign(bucket, key, method, expires_in, now)
         except UnicodeEncodeError:
             errors.append((first_line + offset, "the line is not valid UTF-8"))
+        except CredentialsError:
+            raise  # not the line's fault (refreshing failed): stops the run, exit 253
         except Error as exc:
             errors.append((first_line + offset, _line_error(uri, exc)))
         else:
