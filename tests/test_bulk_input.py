@@ -129,3 +129,15 @@ def test_workers_stop_at_the_first_bad_line(env: dict[str, str], tmp_path: Path)
     assert done.returncode == ExitCode.USAGE
     assert done.stderr.decode().startswith("s3presign: error: line 25001: no object key")
     assert [key_of(u) for u in done.stdout.decode().splitlines()] == [f"k{i}" for i in range(25_000)]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_access_point_arns_in_blocks(env: dict[str, str], jobs: str) -> None:
+    # An ARN holds '/', so a block of ARN lines must not be cut at the first '/' as a bucket.
+    arn = "arn:aws:s3:us-west-2:123456789012:accesspoint/my-ap"
+    lines = [f"s3://{arn}/k{i}" for i in range(8000)]
+    done = run(["-", "--jobs", jobs], env, ("\n".join(lines) + "\n").encode())
+    assert (done.returncode, done.stderr) == (0, b"")
+    urls = done.stdout.decode().splitlines()
+    assert [u.split("?")[0] for u in urls] == [
+        f"https://my-ap-123456789012.s3-accesspoint.us-west-2.amazonaws.com/k{i}" for i in range(8000)]

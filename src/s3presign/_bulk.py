@@ -144,7 +144,7 @@ def _one_bucket(data: bytes) -> tuple[str, list[str]] | None:
     """``(bucket, keys)`` when every line of a block is ``s3://BUCKET/...`` for one bucket (the
     usual bulk input), else None. One ``split`` on ``"\ns3://BUCKET/"`` then yields the keys
     themselves, and the block signs in one comprehension: no per-line parsing at all."""
-    if not data.startswith(b"s3://"):
+    if not data.startswith(b"s3://") or data.startswith(b"s3://arn:"):  # an access point ARN holds '/'
         return None
     cut = data.find(b"/", 5)
     if cut < 0:
@@ -202,6 +202,8 @@ def format_chunk(signer: Presigner, data: bytes | list[bytes], first_line: int, 
             bucket, keys = found
             try:
                 return _result([presign(bucket, key, method, expires_in) for key in keys], [], False)
+            except CredentialsError:
+                raise  # not a line's fault (refreshing failed): stops the run, exit 253
             except Error:
                 pass  # a bad line: the loop below finds and names it
     lines, prefixed, suspect = _text_lines(data)
@@ -213,9 +215,11 @@ def format_chunk(signer: Presigner, data: bytes | list[bytes], first_line: int, 
         for offset, line in enumerate(lines):
             bucket, _, key = line.partition("/")
             try:
-                if not (bucket and key):
+                if not (bucket and key) or bucket[:4] == "arn:":  # an access point ARN holds '/'
                     bucket, key = split_uri("s3://" + line)
                 append(presign(bucket, key, method, expires_in))
+            except CredentialsError:
+                raise  # not the line's fault (refreshing failed): stops the run, exit 253
             except Error as exc:
                 errors.append((first_line + offset, _line_error(line, exc)))
                 if not keep_going:
@@ -303,7 +307,11 @@ def _worker(signer: Presigner, settings: dict[str, Any], tasks: Any, reports: An
         task = tasks.recv()
         if task is None:
             return
-        result = format_chunk(signer, task[0], task[1], error=task[2], **settings)
+        failure: Error | None = None
+        try:
+            result = format_chunk(signer, task[0], task[1], error=task[2], **settings)
+        except Error as exc:  # the run's fault, not a line's (credentials could not refresh)
+            result, failure = ChunkResult(b"", 0, [], True), exc
         state = token_in.recv_bytes()
         if state == _GO:
             try:
@@ -313,7 +321,7 @@ def _worker(signer: Presigner, settings: dict[str, Any], tasks: Any, reports: An
             else:
                 state = _STOP if result.stopped else _GO
         token_out.send_bytes(state)
-        reports.send((result.count, result.errors, state))
+        reports.send((result.count, result.errors, state, failure))
 
 
 def _stream_in_workers(signer: Presigner, tasks: Iterator[Task], fd: int, jobs: int, settings: dict[str, Any],
@@ -370,10 +378,12 @@ def _stream_in_workers(signer: Presigner, tasks: Iterator[Task], fd: int, jobs: 
             ready = multiprocessing.connection.wait([report_pipes[w][0], workers[w].sentinel])
             if report_pipes[w][0] not in ready:
                 raise Error(f"a worker process ended unexpectedly (exit code {workers[w].exitcode})")
-            count, errors, state = report_pipes[w][0].recv()
+            count, errors, state, failed = report_pipes[w][0].recv()
             room.release()
             if stop.is_set():
                 continue  # a later block: not written
+            if failed is not None:
+                failure.append(failed)
             report(count, errors)
             if state != _GO:
                 stop.set()

@@ -13,7 +13,7 @@ back, each a single C loop, so a column signs at least as fast as ``presign_many
 from __future__ import annotations
 
 from ._bulk import split_uri
-from ._errors import Error, InvalidRequestError
+from ._errors import CredentialsError, Error, InvalidRequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -73,6 +73,8 @@ def _sign_rows(signer: Presigner, items: list[Any], first_row: int, bucket: str 
                 return [None if key is None else presign(bucket, key, method, expires_in) for key in items]
             return [presign(bucket, key, method, expires_in) for key in items]
         return [None if uri is None else presign(*split_uri(uri), method, expires_in) for uri in items]
+    except CredentialsError:
+        raise  # not a row's fault: refreshing the credentials failed
     except Error:
         pass
     for offset, item in enumerate(items):  # find the row to name in the error
