@@ -6,7 +6,9 @@ because building one takes tens of milliseconds.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 from datetime import datetime
 from unittest import mock
 from urllib.parse import urlsplit
@@ -29,6 +31,30 @@ def botocore_style(style: str, endpoint_url: str | None) -> str:
     host = endpoint_url.split("//", 1)[1].split("/", 1)[0]
     is_ip = host.startswith("[") or host.split(":")[0].replace(".", "").isdigit()
     return "virtual" if style == "virtual" and not is_ip else "path"
+
+
+@contextlib.contextmanager
+def pinned_clock(now: datetime) -> Iterator[None]:
+    """Every clock botocore signs with reads ``now`` (an aware UTC datetime).
+
+    With awscrt installed botocore signs through the CRT (``botocore.crt.auth``), which reads
+    an aware time from its own import of ``get_current_datetime``; the pure-Python signers read
+    a naive one from ``botocore.auth``; presigned POST reads ``botocore.signers``'.
+    """
+    def current(remove_tzinfo: bool = True) -> datetime:
+        return now.replace(tzinfo=None) if remove_tzinfo else now
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch("botocore.auth.get_current_datetime", current))
+        stack.enter_context(mock.patch("botocore.auth.time.time", return_value=now.timestamp()))
+        stack.enter_context(mock.patch("botocore.signers.get_current_datetime", current))
+        try:
+            import botocore.crt.auth  # noqa: F401 - only with awscrt
+        except ImportError:
+            pass
+        else:
+            stack.enter_context(mock.patch("botocore.crt.auth.get_current_datetime", current))
+        yield
 
 
 @functools.lru_cache(maxsize=None)
@@ -70,10 +96,7 @@ def client(
 def presign(bucket: str, key: str, *, method: str, expires_in: int, now: datetime, **settings: object) -> str:
     """botocore's presigned URL for the same request at ``now`` (an aware UTC datetime)."""
     c = client(**settings)  # type: ignore[arg-type]
-    naive_utc = now.replace(tzinfo=None)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=naive_utc), mock.patch(
-        "botocore.auth.time.time", return_value=now.timestamp()
-    ):
+    with pinned_clock(now):
         return c.generate_presigned_url(  # type: ignore[attr-defined,no-any-return]
             OPERATIONS[method], Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in, HttpMethod=method
         )
@@ -83,9 +106,7 @@ def presign_request(bucket: str, key: str, *, operation: str, params: dict[str, 
                     now: datetime, http_method: str | None = None, **settings: object) -> str:
     """botocore's URL for any operation with its API parameters (ContentType, VersionId, ...)."""
     c = client(**settings)  # type: ignore[arg-type]
-    with mock.patch("botocore.auth.get_current_datetime", return_value=now.replace(tzinfo=None)), mock.patch(
-        "botocore.auth.time.time", return_value=now.timestamp()
-    ):
+    with pinned_clock(now):
         return c.generate_presigned_url(  # type: ignore[attr-defined,no-any-return]
             operation, Params={"Bucket": bucket, "Key": key, **params}, ExpiresIn=expires_in,
             HttpMethod=http_method)
@@ -95,10 +116,7 @@ def presign_post(bucket: str, key: str, *, fields: dict[str, str] | None, condit
                  expires_in: int, now: datetime, **settings: object) -> dict[str, object]:
     """botocore's ``generate_presigned_post`` at ``now`` (both its clocks pinned)."""
     c = client(**settings)  # type: ignore[arg-type]
-    naive = now.replace(tzinfo=None)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=naive), mock.patch(
-        "botocore.signers.get_current_datetime", return_value=naive
-    ):
+    with pinned_clock(now):
         return c.generate_presigned_post(  # type: ignore[attr-defined,no-any-return]
             bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in)
 
