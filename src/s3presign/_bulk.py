@@ -43,7 +43,7 @@ def split_uri(uri: str) -> tuple[str, str]:
     """The fast form of ``parse_s3_uri`` for bulk input; errors are the same."""
     rest = uri[5:] if uri.startswith("s3://") else uri
     bucket, slash, key = rest.partition("/")
-    if bucket and key:
+    if bucket and key and bucket[:4] != "arn:":
         return bucket, key
     from ._uri import parse_s3_uri
 
@@ -102,7 +102,7 @@ def format_chunk(signer: Presigner, lines: list[bytes], first_line: int, *, meth
             uri = raw.decode("utf-8").rstrip("\r\n") if raw[-1:] in (b"\n", b"\r") else raw.decode("utf-8")
             rest = uri[5:] if uri.startswith("s3://") else uri
             bucket, slash, key = rest.partition("/")
-            if not (bucket and key):
+            if not (bucket and key) or bucket[:4] == "arn:":  # an access point ARN holds '/'
                 bucket, key = split_uri(uri)
             if fmt == "url":
                 append(presign(bucket, key, method, expires_in) + "\n")

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
     from datetime import datetime
 
+    from ._express import ExpressSessions
     from ._post import PresignedPost
     from typing import Any
 
@@ -168,6 +169,7 @@ class Presigner:
 
     __slots__ = (
         "_credentials", "_rules", "_signature_version", "_v2", "_endpoints", "_day", "_second",
+        "_v4a_key", "_express",
     )
 
     def __init__(
@@ -181,6 +183,10 @@ class Presigner:
         use_dualstack: bool = False,
         use_accelerate: bool = False,
         use_fips: bool = False,
+        use_arn_region: bool = True,
+        disable_multiregion_access_points: bool = False,
+        disable_express_session_auth: bool = False,
+        express_sessions: ExpressSessions | None = None,
     ) -> None:
         if not isinstance(credentials, Credentials):
             raise ConfigurationError("credentials must be an s3presign.Credentials")
@@ -196,6 +202,8 @@ class Presigner:
             use_dualstack=bool(use_dualstack),
             use_accelerate=bool(use_accelerate),
             use_fips=bool(use_fips),
+            use_arn_region=bool(use_arn_region),
+            disable_multiregion_access_points=bool(disable_multiregion_access_points),
         )
         self._signature_version = signature_version
         self._v2 = signature_version == "v2"
@@ -205,6 +213,16 @@ class Presigner:
         self._day: tuple[str, Any, Any] = ("", None, None)
         # (epoch second, expires_in, X-Amz-* query, inner state with string-to-sign prefix, outer state)
         self._second: tuple[int, Any, str, Any, Any] = (-1, None, "", None, None)
+        # (access key id, secret, SigV4A private key): derived once, on the first SigV4A URL
+        self._v4a_key: tuple[str, str, Any] | None = None
+        # S3 Express One Zone: where CreateSession keys come from (None: session auth off)
+        self._express: ExpressSessions | None = None
+        if not disable_express_session_auth:
+            if express_sessions is None:
+                from ._express import ExpressSessions
+
+                express_sessions = ExpressSessions()
+            self._express = express_sessions
 
     # -- public -----------------------------------------------------------------------------
 
@@ -271,6 +289,8 @@ class Presigner:
         try:
             url_prefix, uri_prefix, tail = self._endpoints[bucket]
         except KeyError:
+            if bucket[:4] == "arn:" or bucket[-6:] == "--x-s3":  # own region, algorithm or keys
+                return self.presign_details(bucket, key, method, expires_in, now).url
             url_prefix, uri_prefix, tail = self._bucket(bucket)
         if key.isascii() and 0 < len(key) <= 1024 and _plain_path(key):
             path = key  # nothing to encode, by far the most common case
@@ -366,25 +386,69 @@ class Presigner:
         params = _request_params(params)
         headers = [(name.lower(), value) for name, value in _request_headers(headers)]
         if self._v2:
+            if endpoint.signing_service != "s3" or endpoint.algorithm != "v4":
+                raise ConfigurationError(
+                    f"bucket {bucket} needs SigV4{'A' if endpoint.algorithm == 'v4a' else ''} "
+                    f"(service {endpoint.signing_service}): use signature version v4")
             return self._presign_v2(endpoint, bucket, key, path, method, expires_in, second, params, headers)
         _check_expires_in(expires_in)
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
-        scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region)
         header_block, signed = _sigv4.canonical_headers([("host", endpoint.host_header), *headers])
+        credentials = self._credentials
+        if endpoint.algorithm == "v4a":
+            return self._presign_v4a(endpoint, method, path, expires_in, second, amz_date, params,
+                                     header_block, signed)
+        token_param = "X-Amz-Security-Token"
+        if endpoint.signing_service == "s3express" and self._express is not None:
+            # S3 Express One Zone: sign with the bucket's CreateSession keys; the session token
+            # travels as X-Amz-S3session-Token (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html)
+            credentials = self._express.credentials_for(self, bucket, now=second)
+            token_param = "X-Amz-S3session-Token"
+        scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region, endpoint.signing_service)
         auth = _sigv4.auth_query_params(
-            access_key_id=self._credentials.access_key_id,
+            access_key_id=credentials.access_key_id,
             scope=scope,
             amz_date=amz_date,
             expires_in=expires_in,
             signed_headers=signed,
-            session_token=self._credentials.session_token,
+            session_token=credentials.session_token,
+            token_param=token_param,
         )
         query = _sigv4.canonical_query_string(params + auth)
         canonical = _sigv4.canonical_request(method, path, query, header_block, signed)
         to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
-        key_bytes = _sigv4.signing_key(self._credentials.secret_access_key, amz_date[:8], endpoint.signing_region)
+        key_bytes = _sigv4.signing_key(credentials.secret_access_key, amz_date[:8], endpoint.signing_region,
+                                       endpoint.signing_service)
         url = (f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}"
                f"&X-Amz-Signature={_sigv4.signature(key_bytes, to_sign)}")
+        return SignedDetails(url, second, canonical, to_sign)
+
+    def _presign_v4a(self, endpoint: Endpoint, method: str, path: str, expires_in: int, second: int,
+                     amz_date: str, params: list[tuple[str, str]], header_block: str, signed: str,
+                     ) -> SignedDetails:
+        from . import _sigv4a
+
+        credentials = self._credentials
+        cached = self._v4a_key
+        if cached is None or cached[0] != credentials.access_key_id or cached[1] != credentials.secret_access_key:
+            cached = (credentials.access_key_id, credentials.secret_access_key,
+                      _sigv4a.private_key(credentials.access_key_id, credentials.secret_access_key))
+            self._v4a_key = cached
+        scope = _sigv4a.credential_scope(amz_date[:8], endpoint.signing_service)
+        auth = _sigv4a.auth_query_params(
+            access_key_id=credentials.access_key_id,
+            scope=scope,
+            amz_date=amz_date,
+            expires_in=expires_in,
+            signed_headers=signed,
+            session_token=credentials.session_token,
+            region_set=endpoint.signing_region,
+        )
+        query = _sigv4.canonical_query_string(params + auth)
+        canonical = _sigv4.canonical_request(method, path, query, header_block, signed)
+        to_sign = _sigv4a.string_to_sign(amz_date, scope, canonical)
+        url = (f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}"
+               f"&X-Amz-Signature={_sigv4a.signature(cached[2], to_sign)}")
         return SignedDetails(url, second, canonical, to_sign)
 
     # -- pickling: settings only, caches are rebuilt ----------------------------------------
@@ -394,7 +458,9 @@ class Presigner:
         return (
             _rebuild,
             (self._credentials, rules.region, rules.endpoint_url, rules.addressing_style,
-             self._signature_version, rules.use_dualstack, rules.use_accelerate, rules.use_fips),
+             self._signature_version, rules.use_dualstack, rules.use_accelerate, rules.use_fips,
+             rules.use_arn_region, rules.disable_multiregion_access_points, self._express is None,
+             self._express),
         )
 
     def __repr__(self) -> str:
@@ -492,11 +558,15 @@ def presign(
 def _rebuild(
     credentials: Credentials, region: str | None, endpoint_url: str | None, addressing_style: str,
     signature_version: str, use_dualstack: bool, use_accelerate: bool, use_fips: bool,
+    use_arn_region: bool = True, disable_multiregion_access_points: bool = False,
+    disable_express_session_auth: bool = False, express_sessions: ExpressSessions | None = None,
 ) -> Presigner:
     return Presigner(
         credentials, region=region, endpoint_url=endpoint_url, addressing_style=addressing_style,
         signature_version=signature_version, use_dualstack=use_dualstack,
-        use_accelerate=use_accelerate, use_fips=use_fips,
+        use_accelerate=use_accelerate, use_fips=use_fips, use_arn_region=use_arn_region,
+        disable_multiregion_access_points=disable_multiregion_access_points,
+        disable_express_session_auth=disable_express_session_auth, express_sessions=express_sessions,
     )
 
 

@@ -144,8 +144,12 @@ def auth_query_params(
     expires_in: int,
     signed_headers: str,
     session_token: str | None,
+    token_param: str = "X-Amz-Security-Token",
 ) -> list[tuple[str, str]]:
-    """The ``X-Amz-*`` parameters of a presigned URL, X-Amz-Signature excepted, unencoded."""
+    """The ``X-Amz-*`` parameters of a presigned URL, X-Amz-Signature excepted, unencoded.
+
+    ``token_param`` names the session token's parameter: S3 Express sessions use
+    ``X-Amz-S3session-Token``."""
     params = [
         ("X-Amz-Algorithm", ALGORITHM),
         ("X-Amz-Credential", f"{access_key_id}/{scope}"),
@@ -153,6 +157,6 @@ def auth_query_params(
         ("X-Amz-Expires", str(expires_in)),
     ]
     if session_token:
-        params.append(("X-Amz-Security-Token", session_token))
+        params.append((token_param, session_token))
     params.append(("X-Amz-SignedHeaders", signed_headers))
     return params
