@@ -161,7 +161,8 @@ class Resolved:
     """Everything needed to build a Presigner, each value with its source."""
 
     __slots__ = ("addressing_style", "credentials", "endpoint_url", "profile", "region", "signature_version",
-                 "use_accelerate", "use_dualstack", "use_fips")
+                 "use_accelerate", "use_dualstack", "use_fips", "use_arn_region",
+                 "disable_multiregion_access_points", "disable_express_session_auth")
 
     profile: Setting
     region: Setting
@@ -171,6 +172,9 @@ class Resolved:
     use_dualstack: Setting
     use_accelerate: Setting
     use_fips: Setting
+    use_arn_region: Setting
+    disable_multiregion_access_points: Setting
+    disable_express_session_auth: Setting
     credentials: Setting
 
     def presigner_kwargs(self) -> dict[str, object]:
@@ -183,6 +187,9 @@ class Resolved:
             "use_dualstack": self.use_dualstack.value,
             "use_accelerate": self.use_accelerate.value,
             "use_fips": self.use_fips.value,
+            "use_arn_region": self.use_arn_region.value,
+            "disable_multiregion_access_points": self.disable_multiregion_access_points.value,
+            "disable_express_session_auth": self.disable_express_session_auth.value,
         }
 
     def describe(self) -> list[str]:
@@ -261,6 +268,14 @@ def resolve(
                               or from_profile("use_dualstack_endpoint"))
     out.use_accelerate = _flag(env, None, s3_setting("use_accelerate_endpoint"))
     out.use_fips = _flag(env, "AWS_USE_FIPS_ENDPOINT", from_profile("use_fips_endpoint"))
+    # Access points, Multi-Region Access Points, S3 Express (botocore's configprovider names):
+    # AWS CLI v2's s3 commands use the ARN's region unless told not to.
+    arn_region = _flag(env, "AWS_S3_USE_ARN_REGION", from_profile("s3_use_arn_region") or s3_setting("use_arn_region"))
+    out.use_arn_region = arn_region if arn_region.source != "default" else Setting(True, "default")
+    out.disable_multiregion_access_points = _flag(env, "AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS",
+                                                  s3_setting("s3_disable_multiregion_access_points"))
+    out.disable_express_session_auth = _flag(env, "AWS_S3_DISABLE_EXPRESS_SESSION_AUTH",
+                                             from_profile("s3_disable_express_session_auth"))
     out.credentials = _credentials(env, files, name, section, where, explicit_profile=profile is not None,
                                    region=out.region.value if isinstance(out.region.value, str) else None)
     return out

@@ -124,6 +124,7 @@ def _without_query(url: str) -> str:
 _AUTH_PARAMS = frozenset({
     "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires", "x-amz-signedheaders",
     "x-amz-signature", "x-amz-security-token", "awsaccesskeyid", "signature", "expires",
+    "x-amz-region-set", "x-amz-s3session-token",
 })
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
@@ -169,7 +170,7 @@ class Presigner:
 
     __slots__ = (
         "_credentials", "_rules", "_signature_version", "_v2", "_endpoints", "_day", "_second",
-        "_v4a_key", "_express",
+        "_v4a_key", "_express", "_express_auth",
     )
 
     def __init__(
@@ -215,14 +216,9 @@ class Presigner:
         self._second: tuple[int, Any, str, Any, Any] = (-1, None, "", None, None)
         # (access key id, secret, SigV4A private key): derived once, on the first SigV4A URL
         self._v4a_key: tuple[str, str, Any] | None = None
-        # S3 Express One Zone: where CreateSession keys come from (None: session auth off)
-        self._express: ExpressSessions | None = None
-        if not disable_express_session_auth:
-            if express_sessions is None:
-                from ._express import ExpressSessions
-
-                express_sessions = ExpressSessions()
-            self._express = express_sessions
+        # S3 Express One Zone: where CreateSession keys come from (made on first use)
+        self._express = express_sessions
+        self._express_auth = not disable_express_session_auth
 
     # -- public -----------------------------------------------------------------------------
 
@@ -261,6 +257,15 @@ class Presigner:
     def signature_version(self) -> str:
         """``"v4"`` or ``"v2"``."""
         return self._signature_version
+
+    @property
+    def express_sessions(self) -> ExpressSessions:
+        """The S3 Express One Zone session keys this signer uses, per directory bucket (cached in memory)."""
+        if self._express is None:
+            from ._express import ExpressSessions
+
+            self._express = ExpressSessions()
+        return self._express
 
     def endpoint(self, bucket: str) -> Endpoint:
         """Where a bucket's URLs point: ``signer.endpoint("my-bkt").url_prefix``."""
@@ -399,10 +404,10 @@ class Presigner:
             return self._presign_v4a(endpoint, method, path, expires_in, second, amz_date, params,
                                      header_block, signed)
         token_param = "X-Amz-Security-Token"
-        if endpoint.signing_service == "s3express" and self._express is not None:
+        if endpoint.signing_service == "s3express" and self._express_auth:
             # S3 Express One Zone: sign with the bucket's CreateSession keys; the session token
             # travels as X-Amz-S3session-Token (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html)
-            credentials = self._express.credentials_for(self, bucket, now=second)
+            credentials = self.express_sessions.credentials_for(self, bucket, now=second)
             token_param = "X-Amz-S3session-Token"
         scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region, endpoint.signing_service)
         auth = _sigv4.auth_query_params(
@@ -459,7 +464,7 @@ class Presigner:
             _rebuild,
             (self._credentials, rules.region, rules.endpoint_url, rules.addressing_style,
              self._signature_version, rules.use_dualstack, rules.use_accelerate, rules.use_fips,
-             rules.use_arn_region, rules.disable_multiregion_access_points, self._express is None,
+             rules.use_arn_region, rules.disable_multiregion_access_points, not self._express_auth,
              self._express),
         )
 

@@ -265,7 +265,12 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
             _parse_endpoint_url(str(options["endpoint_url"]))
         if recursive:
             rest = str(uri)[5:] if str(uri).lower().startswith("s3://") else str(uri)
-            bucket, _, key = rest.partition("/")
+            if rest[:4] == "arn:":
+                from ._arn import split_arn_uri
+
+                bucket, key = split_arn_uri(rest)
+            else:
+                bucket, _, key = rest.partition("/")
             if not bucket:
                 raise UsageError(f"no bucket in {uri!r}: give s3://BUCKET/PREFIX/")
         elif not bulk:
@@ -285,7 +290,8 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     if debug:
         for line in resolved.describe():
             err.write(f"s3presign: debug: {line}\n")
-    signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+    signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs(),  # type: ignore[arg-type]
+                       express_sessions=_express_sessions(None if bulk else bucket))
     credentials_expire = _credentials_expiry(signer, int(time.time()) + expires_in, bool(options.get("strict_expiry")),
                                              err)
     if post:
@@ -302,6 +308,9 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         hidden = [*parts.secret_values]
         if signer.credentials.session_token:  # the URL carries it by design; the debug log need not
             hidden.append(signer.credentials.session_token)
+        marker = "X-Amz-S3session-Token="
+        if marker in details.url:  # an S3 Express session token: as secret as any other
+            hidden.append(details.url.split(marker, 1)[1].split("&", 1)[0])
         _debug_steps(err, details.canonical_request, details.string_to_sign, hidden)
     headers = dict(parts.headers)
     if output == "json":
@@ -316,6 +325,18 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     else:
         out.write(details.url + "\n")
     return ExitCode.OK
+
+
+def _express_sessions(bucket: str | None) -> Any:
+    """S3 Express sessions cached in a 0600 file per bucket, so the next command reuses them
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html); None (memory only)
+    unless the bucket is a directory bucket, so plain buckets never load the module."""
+    if bucket is None or not bucket.endswith("--x-s3"):
+        return None
+    from ._express import ExpressSessions, default_cache_dir
+
+    return ExpressSessions(cache_dir=default_cache_dir(os.environ), env=os.environ,
+                           ca_bundle=os.environ.get("AWS_CA_BUNDLE"))
 
 
 def _debug_steps(err: TextIO, canonical: str, string_to_sign: str, hidden: list[str]) -> None:
