@@ -136,3 +136,40 @@ def parts(url: str) -> tuple[str, str, str, list[str]]:
     """Scheme, host, encoded path and the sorted raw ``name=value`` query pairs of a URL."""
     split = urlsplit(url)
     return split.scheme, split.netloc, split.path, sorted(split.query.split("&"))
+
+
+@functools.lru_cache(maxsize=None)
+def arn_client(*, region: str | None, endpoint_url: str | None, use_fips: bool, use_dualstack: bool,
+               use_arn_region: bool, disable_mrap: bool, sigv4a: bool, session_token: str | None,
+               disable_express_session_auth: bool = False, addressing_style: str = "virtual") -> object:
+    """A client as AWS CLI v2's s3 commands build it for ARNs and directory buckets.
+
+    AWS CLI v2 names no signature version, so the endpoint rules' auth scheme decides: SigV4A
+    (through awscrt) for Multi-Region Access Points and Outposts. For the others "s3v4" is
+    named, since botocore's presigner would otherwise fall back to SigV2 in some regions.
+    """
+    config = Config(
+        signature_version=None if sigv4a else "s3v4",
+        use_fips_endpoint=use_fips,
+        s3={
+            "addressing_style": addressing_style,
+            "us_east_1_regional_endpoint": "regional",
+            "use_dualstack_endpoint": use_dualstack,
+            "use_arn_region": use_arn_region,
+            "s3_disable_multiregion_access_points": disable_mrap,
+        },
+        s3_disable_express_session_auth=disable_express_session_auth,
+    )
+    return botocore.session.get_session().create_client(
+        "s3", region_name=region, endpoint_url=endpoint_url, aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key=SECRET, aws_session_token=session_token, config=config)
+
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def presign_with(c: object, bucket: str, key: str, *, method: str, expires_in: int, now: datetime) -> str:
+    """``generate_presigned_url`` on a given client at ``now``."""
+    with pinned_clock(now):
+        return c.generate_presigned_url(  # type: ignore[attr-defined,no-any-return]
+            OPERATIONS[method], Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in, HttpMethod=method)

@@ -282,6 +282,8 @@ class EndpointRules:
         from ._arn import parse_arn
 
         arn = parse_arn(text)
+        # The signed Host is lower case (host names are case-insensitive, RFC 4343; botocore signs
+        # urlsplit's lower-cased hostname); the URL keeps the name as given, as botocore's does.
         kind = {"accesspoint": "access points", "mrap": "Multi-Region Access Points",
                 "outposts": "Outposts access points"}[arn.kind]
 
@@ -311,23 +313,25 @@ class EndpointRules:
             prefix = f"{prefix}.{arn.outpost_id}"
             if self.endpoint_url is not None:
                 scheme, netloc, host_header, _, base = _parse_endpoint_url(self.endpoint_url)
-                if base:  # botocore silently drops the base path here; we refuse rather than guess
-                    raise refuse("an Outposts endpoint URL cannot have a base path")
-                return Endpoint(scheme, f"{prefix}.{netloc}", f"{prefix}.{host_header}", "/", "*",
+                # botocore silently drops a base path and turns http into https here; we refuse
+                # rather than sign for a URL the user did not name.
+                if base or scheme != "https":
+                    raise refuse("an Outposts endpoint URL must be https:// with no base path")
+                return Endpoint(scheme, f"{prefix}.{netloc}", f"{prefix}.{host_header}".lower(), "/", "*",
                                 "s3-outposts", "v4a")
             host = f"{prefix}.s3-outposts.{arn.region}.{partition.dns_suffix}"
-            return Endpoint("https", host, host, "/", "*", "s3-outposts", "v4a")
+            return Endpoint("https", host, host.lower(), "/", "*", "s3-outposts", "v4a")
         if self.use_fips and not partition.fips:
             raise refuse(f"the {partition.name} partition has no FIPS access point endpoints; turn FIPS off")
         if self.use_dualstack and not partition.dualstack:
             raise refuse(f"the {partition.name} partition has no dualstack endpoints; turn dualstack off")
         if self.endpoint_url is not None:
             scheme, netloc, host_header, _, base = _parse_endpoint_url(self.endpoint_url)
-            return Endpoint(scheme, f"{prefix}.{netloc}", f"{prefix}.{host_header}", f"{base}/", arn.region)
+            return Endpoint(scheme, f"{prefix}.{netloc}", f"{prefix}.{host_header}".lower(), f"{base}/", arn.region)
         name = ("s3-accesspoint-fips" if self.use_fips else "s3-accesspoint") + (
             ".dualstack" if self.use_dualstack else "")
         host = f"{prefix}.{name}.{arn.region}.{partition.dns_suffix}"
-        return Endpoint("https", host, host, "/", arn.region)
+        return Endpoint("https", host, host.lower(), "/", arn.region)
 
     def _mrap_endpoint(self, arn: Any, refuse: Callable[[str], ConfigurationError]) -> Endpoint:
         if self.disable_multiregion_access_points:
@@ -339,7 +343,7 @@ class EndpointRules:
             raise refuse("a Multi-Region Access Point is always reached at s3-global, not a custom endpoint; "
                          "drop the endpoint URL")
         host = f"{arn.name}.accesspoint.s3-global.{partition_of(self.signing_region).dns_suffix}"
-        return Endpoint("https", host, host, "/", "*", "s3", "v4a")
+        return Endpoint("https", host, host.lower(), "/", "*", "s3", "v4a")
 
     def _directory_endpoint(self, bucket: str) -> Endpoint:
         zone = _directory_bucket_zone(bucket)
