@@ -142,6 +142,10 @@ def split_arn_uri(rest: str) -> tuple[str, str]:
             return rest, ""
         end = len(rest) - len(resource) + min(seps)
         return rest[:end], rest[end + 1:]
+    if len(head) == 6 and head[2] not in ("s3", "s3-object-lambda"):  # not S3: parse_arn says so
+        resource = head[5]
+        end = rest.find("/", len(rest) - len(resource))
+        return (rest, "") if end < 0 else (rest[:end], rest[end + 1:])
     if len(head) == 6:
         resource = head[5]
         name_start = len(rest) - len(resource) + len("accesspoint") + 1
