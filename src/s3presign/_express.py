@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
     from ._presigner import Presigner
 
-__all__ = ["REFRESH_MARGIN", "ExpressSessions", "create_session", "default_cache_dir", "parse_session"]
+__all__ = ["REFRESH_MARGIN", "ExpressSessions", "cached_session_secret", "create_session", "default_cache_dir",
+           "parse_session"]
 
 REFRESH_MARGIN = 60  # seconds: a session this close to its end is replaced, as botocore does
 _EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -130,6 +131,30 @@ class ExpressSessions:
             write_private(path, json.dumps(data).encode())
         except OSError:
             pass  # a cache that cannot be written only costs a CreateSession next time
+
+
+def cached_session_secret(access_key_id: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The secret of a cached session key (for ``verify``), or None: ``cached_session_secret("ASIA...")``."""
+    import json
+
+    from ._files import read_text
+
+    folder = default_cache_dir(os.environ if env is None else env)
+    try:
+        names = sorted(os.listdir(folder))[:1024]
+    except OSError:
+        return None
+    for name in names:
+        if not name.endswith(".json"):
+            continue
+        try:
+            fields = json.loads(read_text(os.path.join(folder, name), max_bytes=64 << 10))["Credentials"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(fields, dict) and fields.get("AccessKeyId") == access_key_id:
+            secret = fields.get("SecretAccessKey")
+            return secret if isinstance(secret, str) and secret else None
+    return None
 
 
 def _fresh(held: Credentials, now: int) -> bool:

@@ -8,6 +8,10 @@ comparing in constant time. Explaining a refusal compares that rebuilt request w
 says it computed (the ``CanonicalRequest`` and ``StringToSign`` of a SignatureDoesNotMatch
 error), and, where S3 does not say, tries the likely variations (another method, the key
 encoded twice) with the local secret. SigV2 URLs work the same way with their string to sign.
+SigV4A URLs (Multi-Region Access Points, Outposts) cannot be re-signed to compare, since ECDSA
+signatures are randomized: they verify under the public key derived from the local secret.
+S3 Express URLs are SigV4 signed with a session key: its secret comes from the command's session
+cache (``_express``), since no profile holds it.
 """
 
 from __future__ import annotations
@@ -54,7 +58,8 @@ def _same(a: str, b: str) -> bool:
 
 _METHODS = ("GET", "PUT", "HEAD", "DELETE")
 _V4_AUTH = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-            "X-Amz-Signature", "X-Amz-Security-Token"}
+            "X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Region-Set", "X-Amz-S3session-Token"}
+_V4A_ALGORITHM = "AWS4-ECDSA-P256-SHA256"
 _V2_AUTH = {"AWSAccessKeyId", "Expires", "Signature", "x-amz-security-token"}
 
 
@@ -120,10 +125,15 @@ def inspect(url: str) -> PresignInfo:
     info.url = url.strip()
     info.query = _raw_query(parts.query)
     params = dict(info.query)
-    if params.get("X-Amz-Algorithm") == _sigv4.ALGORITHM:
-        info.signature_version = "v4"
+    if params.get("X-Amz-Algorithm") in (_sigv4.ALGORITHM, _V4A_ALGORITHM):
+        v4a = params["X-Amz-Algorithm"] == _V4A_ALGORITHM
+        info.signature_version = "v4a" if v4a else "v4"
         try:
-            akid, date, region, service, terminator = params["X-Amz-Credential"].split("/")
+            if v4a:  # no region in a SigV4A scope: the URL names the regions it is good for
+                akid, date, service, terminator = params["X-Amz-Credential"].split("/")
+                region = params["X-Amz-Region-Set"]
+            else:
+                akid, date, region, service, terminator = params["X-Amz-Credential"].split("/")
             signed_at = time.strptime(params["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
             expires_in = int(params["X-Amz-Expires"])
         except (KeyError, ValueError):
@@ -136,7 +146,7 @@ def inspect(url: str) -> PresignInfo:
         info.expires_at = info.signed_at + expires_in
         info.signed_headers = params.get("X-Amz-SignedHeaders", "").split(";")
         info.signature = params.get("X-Amz-Signature", "")
-        info.has_token = "X-Amz-Security-Token" in params
+        info.has_token = "X-Amz-Security-Token" in params or "X-Amz-S3session-Token" in params
         auth = _V4_AUTH
     elif "AWSAccessKeyId" in params and "Signature" in params:
         info.signature_version = "v2"
@@ -163,7 +173,7 @@ def _locate(info: PresignInfo, scheme: str, netloc: str, path: str) -> None:
     labels = hostname.split(".")
     is_aws = hostname.endswith((".amazonaws.com", ".amazonaws.com.cn", ".amazonaws.eu"))
     s3_label = next((i for i, label in enumerate(labels)
-                     if label == "s3" or label.startswith(("s3-", "s3.")) or label in ("s3-accelerate",)), None)
+                     if label == "s3" or label.startswith(("s3-", "s3.", "s3express-"))), None)
     if is_aws and s3_label is not None and s3_label > 0:
         info.addressing_style = "virtual"
         info.bucket = ".".join(labels[:s3_label])
@@ -201,11 +211,15 @@ class Verification:
 
 def expected_signature(info: PresignInfo, secret: str, method: str, headers: Mapping[str, str],
                        path: str | None = None) -> str | None:
-    """The signature the URL should carry for ``method`` and header values (None: a header is missing)."""
+    """The signature the URL should carry for ``method`` and header values (None: a header is missing).
+
+    SigV4A signatures are randomized (ECDSA) and cannot be recomputed: for them this is the URL's
+    own signature when it verifies under the key derived from ``secret``, else "" (no match).
+    """
     parts = urlsplit(info.url)
     raw_path = parts.path if path is None else path
     lowered = {k.lower(): v for k, v in headers.items()}
-    if info.signature_version == "v4":
+    if info.signature_version in ("v4", "v4a"):
         host = parts.netloc
         if parts.port in ((443,) if parts.scheme == "https" else (80,)):
             host = host.rsplit(":", 1)[0]
@@ -222,6 +236,13 @@ def expected_signature(info: PresignInfo, secret: str, method: str, headers: Map
         canonical = _sigv4.canonical_request(method, raw_path or "/", query, block, signed)
         assert info.signed_at is not None and info.region and info.service
         date = _iso(info.signed_at).replace("-", "").replace(":", "")
+        if info.signature_version == "v4a":
+            from . import _sigv4a
+
+            scope = _sigv4a.credential_scope(date[:8], info.service)
+            to_sign = _sigv4a.string_to_sign(date, scope, canonical)
+            public = _sigv4a.private_key(info.access_key_id, secret).public_key()
+            return info.signature if _sigv4a.verify(public, to_sign, info.signature) else ""
         scope = _sigv4.credential_scope(date[:8], info.region, info.service)
         key = _sigv4.signing_key(secret, date[:8], info.region, info.service)
         return _sigv4.signature(key, _sigv4.string_to_sign(date, scope, canonical))
@@ -281,6 +302,15 @@ def verify(url: str, *, method: str = "GET", headers: Mapping[str, str] | None =
 
     info = inspect(url)
     candidates = secrets_for(info.access_key_id, profile=profile)
+    if "X-Amz-S3session-Token" in dict(info.query):
+        from ._express import cached_session_secret
+
+        secret = cached_session_secret(info.access_key_id)
+        candidates = [("the S3 Express session cache", secret)] if secret else []
+        if not candidates:
+            return Verification("unknown", f"{info.access_key_id} is an S3 Express session key: its secret is only "
+                                           "in the session cache of the machine that signed the URL, and that "
+                                           "session (about 5 minutes) may be over", method.upper())
     if not candidates:
         return Verification("unknown", f"no local profile holds the secret for {info.access_key_id}: it cannot be "
                                        "checked here", method.upper())
@@ -351,6 +381,10 @@ def explain(url: str, error_body: str | None = None, *, secrets: Sequence[tuple[
         causes.append(f"clock skew: the URL says it was signed at {_iso(info.signed_at)}, "
                       f"{_ago(info.signed_at - reference)} ahead of {'S3' if server_time else 'this machine'}: "
                       "fix the signing machine's clock (NTP)")
+    if "X-Amz-S3session-Token" in dict(info.query) and error.get("Code") in (
+            "ExpiredToken", "AccessDenied", "InvalidToken", "InvalidAccessKeyId"):
+        causes.append("the URL is signed with an S3 Express One Zone session, which lasts about 5 minutes: it "
+                      "stops working when the session ends, whatever X-Amz-Expires says; presign again")
     if error.get("Code") in ("ExpiredToken", "TokenRefreshRequired"):
         causes.append("the temporary credentials (session token) that signed the URL have expired: a URL dies "
                       "with its credentials whatever --expires-in says; sign with fresh or long-lived credentials")
@@ -401,7 +435,9 @@ def explain(url: str, error_body: str | None = None, *, secrets: Sequence[tuple[
         else:
             causes.append("nothing in the URL explains a refusal: it is well formed and not expired; give S3's "
                           "error response to compare")
-    token = dict(info.query).get("X-Amz-Security-Token") or dict(info.query).get("x-amz-security-token")
+    query = dict(info.query)
+    token = (query.get("X-Amz-Security-Token") or query.get("x-amz-security-token")
+             or query.get("X-Amz-S3session-Token"))
     if token:  # S3's CanonicalRequest and the query comparison quote it; the output need not
         result.causes[:] = [redact(c, [token]) for c in causes]
         result.details[:] = [redact(d, [token]) for d in details]
