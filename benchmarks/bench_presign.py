@@ -96,6 +96,52 @@ def contenders() -> dict[str, tuple[Callable[[list[str]], object] | None, str]]:
     return found
 
 
+def address_rows(keys: list[str], rounds: int) -> None:
+    """Issue 11: every kind of S3 address, as a ratio to plain SigV4 in the same run (median of rounds).
+
+    An access point ARN signs SigV4 for the ARN's region through the detailed path; a
+    Multi-Region Access Point signs SigV4A, one ECDSA P-256 signature per URL (the cryptography
+    package, OpenSSL); an S3 Express directory bucket signs SigV4 with a warm session (no
+    CreateSession in the loop: the session is already held, as after the first URL).
+    """
+    import statistics
+    from datetime import datetime, timezone
+
+    from s3presign import Credentials, Presigner
+    from s3presign._express import ExpressSessions
+
+    signer = Presigner(Credentials(AKID, SECRET), region=REGION)
+    sessions = ExpressSessions()
+    express = Presigner(Credentials(AKID, SECRET), region=REGION, express_sessions=sessions)
+    directory = "bench--euw1-az1--x-s3"
+    sessions.remember(express, directory, Credentials(
+        "ASIASESSIONEXAMPLE", "session/secret/EXAMPLE", "session-token-EXAMPLE",
+        datetime(2099, 1, 1, tzinfo=timezone.utc)))
+    cases = [
+        ("plain bucket (SigV4)", signer, BUCKET, keys),
+        ("access point ARN (SigV4)", signer, "arn:aws:s3:eu-west-1:123456789012:accesspoint/bench", keys),
+        ("Multi-Region Access Point (SigV4A)", signer, "arn:aws:s3::123456789012:accesspoint/bench.mrap",
+         keys[: max(1, len(keys) // 10)]),
+        ("S3 Express, warm session", express, directory, keys),
+    ]
+    rates = {}
+    for name, who, bucket, sample in cases:
+        who.presign(bucket, sample[0])  # warm: endpoint, keys, SigV4A key derivation
+        times = []
+        for _ in range(max(3, rounds)):
+            start = time.perf_counter()
+            for k in sample:
+                who.presign(bucket, k)
+            times.append(time.perf_counter() - start)
+        rates[name] = len(sample) / statistics.median(times)
+    base = rates["plain bucket (SigV4)"]
+    print(f"\n# addresses (median of {max(3, rounds)} rounds; SigV4A on {len(cases[2][3])} keys)")
+    print("| address | URLs/s | µs per URL | vs plain SigV4 |")
+    print("|---|---:|---:|---:|")
+    for name, rate in rates.items():
+        print(f"| {name} | {rate:,.0f} | {1e6 / rate:.2f} | {rate / base:.3f}x |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keys", type=int, default=20_000, help="keys every contender signs")
@@ -115,6 +161,7 @@ def main() -> int:
             continue
         run(keys[:100])  # warm caches, build clients
         rates[name] = best_rate(run, sample if size == "sample" else keys, 3 if size == "sample" else args.rounds)
+    address_rows(keys, args.rounds)
     ours = rates["s3presign"]
     print()
     print("| presigner | URLs/s | µs per URL | s3presign is |")

@@ -63,10 +63,11 @@ def test_urls_equal_botocore_for_the_same_session(server: tuple[str, list[str]],
     assert "X-Amz-Security-Token" not in q_ours
     session = q_theirs["X-Amz-S3session-Token"][0].rsplit("-", 1)[1].split("/")[0]
     sessions = ExpressSessions()
-    sessions._sessions[(AKID, f"{endpoint}/{BUCKET}/", BUCKET)] = Credentials(
+    replayer = _signer(endpoint, sessions=sessions)
+    sessions.remember(replayer, BUCKET, Credentials(
         f"ASIASESSION{session}", f"session-secret-{BUCKET}-{session}", q_theirs["X-Amz-S3session-Token"][0],
-        datetime.fromtimestamp(now.timestamp() + 300, timezone.utc))
-    replay = _signer(endpoint, sessions=sessions).presign(BUCKET, key, method, 300, now)
+        datetime.fromtimestamp(now.timestamp() + 300, timezone.utc)))
+    replay = replayer.presign(BUCKET, key, method, 300, now)
     assert ref.parts(replay) == ref.parts(theirs)
     assert q_ours["X-Amz-Credential"][0].split("/")[2:] == ["us-west-2", "s3express", "aws4_request"]
     assert len(calls) == 2

@@ -30,6 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ._endpoints import Endpoint
     from ._presigner import Presigner
 
 __all__ = ["REFRESH_MARGIN", "ExpressSessions", "cached_session_secret", "create_session", "default_cache_dir",
@@ -73,11 +74,15 @@ class ExpressSessions:
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__init__(**state)  # type: ignore[misc]
 
-    def credentials_for(self, signer: Presigner, bucket: str, *, now: int) -> Credentials:
+    def credentials_for(self, signer: Presigner, bucket: str, *, now: int, endpoint: Endpoint | None = None,
+                        ) -> Credentials:
         """The bucket's session keys, valid for at least ``REFRESH_MARGIN`` seconds after ``now``."""
-        endpoint = signer.endpoint(bucket)
-        base = signer.credentials
-        key = (base.access_key_id, endpoint.url_prefix, bucket)
+        if endpoint is None:
+            endpoint = signer.endpoint(bucket)
+        key = (signer.credentials.access_key_id, endpoint.url_prefix, bucket)
+        held = self._sessions.get(key)  # a dict read is atomic: the lock guards the refresh only
+        if held is not None and _fresh(held, now):
+            return held
         with self._lock:
             held = self._sessions.get(key)
             if held is None or not _fresh(held, now):
@@ -91,6 +96,15 @@ class ExpressSessions:
                     self._sessions.clear()
                 self._sessions[key] = held
             return held
+
+    def remember(self, signer: Presigner, bucket: str, session: Credentials) -> None:
+        """Use session keys obtained elsewhere for ``bucket``: ``sessions.remember(signer, bucket, creds)``
+        (``session.expires_at`` must be set)."""
+        if session.expires_at is None:
+            raise ValueError("S3 Express session credentials need expires_at")
+        key = (signer.credentials.access_key_id, signer.endpoint(bucket).url_prefix, bucket)
+        with self._lock:
+            self._sessions[key] = session
 
     # -- the command's file cache ---------------------------------------------------------------
 

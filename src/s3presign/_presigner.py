@@ -170,7 +170,7 @@ class Presigner:
 
     __slots__ = (
         "_credentials", "_rules", "_signature_version", "_v2", "_endpoints", "_day", "_second",
-        "_v4a_key", "_express", "_express_auth",
+        "_v4a_key", "_express", "_express_auth", "_special", "_keys",
     )
 
     def __init__(
@@ -219,6 +219,10 @@ class Presigner:
         # S3 Express One Zone: where CreateSession keys come from (made on first use)
         self._express = express_sessions
         self._express_auth = not disable_express_session_auth
+        # Access points, MRAPs, Outposts, directory buckets: their endpoints, and SigV4 signing keys
+        # per (key id, day, region, service), each with the secret it was derived from
+        self._special: dict[str, Endpoint] = {}
+        self._keys: dict[tuple[str, str, str, str], tuple[str, bytes]] = {}
 
     # -- public -----------------------------------------------------------------------------
 
@@ -382,7 +386,7 @@ class Presigner:
         the client must send exactly, signed (``[("Content-Type", "text/csv")]``). ``key=None``
         addresses the bucket itself (listing). Never contains the secret.
         """
-        endpoint = self._rules.endpoint_for(bucket)
+        endpoint = self._special.get(bucket) or self._endpoint_for(bucket)
         path = endpoint.path_prefix + encode_path(_checked_key(key)) if key is not None else (
             endpoint.path_prefix.rstrip("/") or "/")
         if method not in METHODS:
@@ -407,7 +411,7 @@ class Presigner:
         if endpoint.signing_service == "s3express" and self._express_auth:
             # S3 Express One Zone: sign with the bucket's CreateSession keys; the session token
             # travels as X-Amz-S3session-Token (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html)
-            credentials = self.express_sessions.credentials_for(self, bucket, now=second)
+            credentials = self.express_sessions.credentials_for(self, bucket, now=second, endpoint=endpoint)
             token_param = "X-Amz-S3session-Token"
         scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region, endpoint.signing_service)
         auth = _sigv4.auth_query_params(
@@ -422,11 +426,26 @@ class Presigner:
         query = _sigv4.canonical_query_string(params + auth)
         canonical = _sigv4.canonical_request(method, path, query, header_block, signed)
         to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
-        key_bytes = _sigv4.signing_key(credentials.secret_access_key, amz_date[:8], endpoint.signing_region,
-                                       endpoint.signing_service)
+        slot = (credentials.access_key_id, amz_date[:8], endpoint.signing_region, endpoint.signing_service)
+        cached_key = self._keys.get(slot)
+        if cached_key is None or cached_key[0] != credentials.secret_access_key:
+            cached_key = (credentials.secret_access_key, _sigv4.signing_key(
+                credentials.secret_access_key, amz_date[:8], endpoint.signing_region, endpoint.signing_service))
+            if len(self._keys) >= 64:
+                self._keys.clear()
+            self._keys[slot] = cached_key
+        key_bytes = cached_key[1]
         url = (f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}"
                f"&X-Amz-Signature={_sigv4.signature(key_bytes, to_sign)}")
         return SignedDetails(url, second, canonical, to_sign)
+
+    def _endpoint_for(self, bucket: str) -> Endpoint:
+        endpoint = self._rules.endpoint_for(bucket)
+        if bucket[:4] == "arn:" or bucket[-6:] == "--x-s3":
+            if len(self._special) >= _MAX_CACHED_BUCKETS:
+                self._special.clear()
+            self._special[bucket] = endpoint
+        return endpoint
 
     def _presign_v4a(self, endpoint: Endpoint, method: str, path: str, expires_in: int, second: int,
                      amz_date: str, params: list[tuple[str, str]], header_block: str, signed: str,
