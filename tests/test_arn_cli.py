@@ -91,6 +91,9 @@ REFUSALS = [
     (["s3://arn:aws:s3:us-west-2:123456789012:accesspoint/my.ap/k"], "", {}, ExitCode.USAGE, "access point name"),
     (["s3://arn:aws:iam::123456789012:user/x/k"], "", {}, ExitCode.USAGE, "invalid ARN"),
     (["s3://arn:aws:s3:us-west-2:123456789012:accesspoint/ap"], "", {}, ExitCode.USAGE, "no object key"),
+    ([f"s3://{AP}/k", "--http-method", "POST"], "", {}, ExitCode.USAGE, "presign a PUT"),
+    (["s3://b--usw2-az1--x-s3/k", "--http-method", "POST", "--region", "us-west-2"], "", {}, ExitCode.USAGE,
+     "presign a PUT"),
 ]
 
 
@@ -133,3 +136,15 @@ def test_plain_sigv4_never_imports_cryptography(keys: Path) -> None:
     env.update(AWS_ACCESS_KEY_ID="AKIDCLI", AWS_SECRET_ACCESS_KEY=SECRET, PYTHONPATH=SRC)
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.stdout.split() == ["0", "False", "False"], done.stderr
+
+
+def test_bulk_input_takes_arns(keys: Path) -> None:
+    lines = [f"s3://{AP}/a b", f"{MRAP}/x/y", "s3://plain-bucket/k", f"s3://{OUTPOST}/z"]
+    (keys / "in.txt").write_text("\n".join(lines) + "\n")
+    code, out, err = cli("--input", str(keys / "in.txt"), "--region", "us-west-2")
+    assert (code, err) == (0, "")
+    hosts = [(urlsplit(u).netloc, urlsplit(u).path) for u in out.split()]
+    assert hosts == [("my-ap-123456789012.s3-accesspoint.us-west-2.amazonaws.com", "/a%20b"),
+                     ("mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com", "/x/y"),
+                     ("plain-bucket.s3.us-west-2.amazonaws.com", "/k"),
+                     ("my-ap-123456789012.op-01234567890123456.s3-outposts.us-west-2.amazonaws.com", "/z")]

@@ -200,3 +200,23 @@ def test_command_service_error_is_254(server: tuple[str, list[str]], home: Path,
     out, err = io.StringIO(), io.StringIO()
     assert main([f"s3://{BUCKET}/k", "--endpoint-url", endpoint], out=out, err=err) == ExitCode.SERVICE
     assert "SignatureDoesNotMatch" in err.getvalue() and "wrong-secret" not in err.getvalue()
+
+
+def test_command_warns_that_the_url_dies_with_its_session(server: tuple[str, list[str]], keys: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    endpoint, _ = server
+    monkeypatch.setenv("AWS_REGION", "us-west-2")
+    out, err = io.StringIO(), io.StringIO()
+    assert main([f"s3://{BUCKET}/k", "--endpoint-url", endpoint, "--output", "json"], out=out, err=err) == 0
+    assert "S3 Express session that signs this URL ends at" in err.getvalue()
+    import json
+
+    data = json.loads(out.getvalue())
+    assert data["expires_at"] == data["credentials_expire_at"]
+    out, err = io.StringIO(), io.StringIO()
+    assert main([f"s3://{BUCKET}/k", "--endpoint-url", endpoint, "--strict-expiry"], out=out,
+                err=err) == ExitCode.CONFIG
+    assert out.getvalue() == "" and err.getvalue().count("\n") == 1
+    out, err = io.StringIO(), io.StringIO()
+    assert main([f"s3://{BUCKET}/k", "--endpoint-url", endpoint, "--expires-in", "60"], out=out, err=err) == 0
+    assert err.getvalue() == ""

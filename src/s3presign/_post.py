@@ -17,6 +17,7 @@ import time
 from binascii import b2a_base64
 
 from . import _sigv2, _sigv4
+from ._errors import InvalidRequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,6 +71,11 @@ def presign_post(signer: Presigner, bucket: str, key: str, *, expires_in: int = 
     _check_expires_in(expires_in, signer.signature_version)
     second = int(time.time()) if now is None else _epoch_second(now)
     endpoint = signer.endpoint(bucket)
+    if bucket[:4] == "arn:" or endpoint.signing_service != "s3":
+        # A form upload's policy names a bucket and is signed for one region: access points,
+        # Multi-Region Access Points, Outposts and directory buckets take presigned PUTs instead.
+        raise InvalidRequestError(f"presigned POST needs a bucket name, not {bucket}: presign a PUT for it instead "
+                                  "(--http-method PUT)")
     url_path = endpoint.path_prefix.rstrip("/") or "/"
     url = f"{endpoint.scheme}://{endpoint.netloc}{url_path}"
     form = dict(fields or {})

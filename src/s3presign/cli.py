@@ -304,6 +304,17 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         details = signer.presign_details(bucket, key, method, expires_in, params=parts.params, headers=parts.headers)
     except InvalidRequestError as exc:
         raise UsageError(str(exc)) from None
+    if "X-Amz-S3session-Token=" in details.url:  # S3 Express: the URL dies with its session (~5 minutes)
+        session = signer.express_sessions.credentials_for(signer, bucket, now=details.signed_at)
+        ends = int(session.expires_at.timestamp()) if session.expires_at else None
+        url_ends = details.signed_at + expires_in
+        if ends is not None and ends < url_ends:
+            message = (f"the S3 Express session that signs this URL ends at {_iso(ends)}, so it stops working "
+                       f"then, not at {_iso(url_ends)}")
+            if options.get("strict_expiry"):
+                raise CredentialsError(message + "; use a shorter --expires-in (sessions last about 5 minutes)")
+            err.write(f"s3presign: warning: {message}\n")
+            credentials_expire = min(ends, credentials_expire or ends)
     if debug:
         hidden = [*parts.secret_values]
         if signer.credentials.session_token:  # the URL carries it by design; the debug log need not
