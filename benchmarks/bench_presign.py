@@ -1,6 +1,6 @@
 """Single-threaded presign throughput, side by side, in one run on the same keys.
 
-    python benchmarks/bench_presign.py [--keys N] [--rounds R]
+    python benchmarks/bench_presign.py [--keys N] [--rounds R] [--addresses-only]
 
 Plain GET, SigV4, static credentials, one bucket. Each contender signs the same keys; the
 slow ones (boto3, minio) sign a sample and are scaled. Every library that is not installed
@@ -148,8 +148,13 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=0,
                         help="sign only this many keys with boto3 and minio, and scale (0: all keys)")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--addresses-only", action="store_true",
+                        help="only the access point / SigV4A / S3 Express rows (issue 11)")
     args = parser.parse_args()
     keys = make_keys(args.keys)
+    if args.addresses_only:
+        address_rows(keys, args.rounds)
+        return 0
     sample = keys[: args.sample] if args.sample else keys
     print(f"# presign throughput: Python {platform.python_version()}, {platform.machine()}, "
           f"{args.keys} keys ({len(sample)} for boto3 and minio), best of {args.rounds} "
