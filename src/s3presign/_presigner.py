@@ -404,16 +404,19 @@ class Presigner:
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
         header_block, signed = _sigv4.canonical_headers([("host", endpoint.host_header), *headers])
         credentials = self._credentials
-        if endpoint.algorithm == "v4a":
-            return self._presign_v4a(endpoint, method, path, expires_in, second, amz_date, params,
-                                     header_block, signed)
+        v4a = endpoint.algorithm == "v4a"  # Multi-Region Access Points, Outposts: see _sigv4a
         token_param = "X-Amz-Security-Token"
         if endpoint.signing_service == "s3express" and self._express_auth:
             # S3 Express One Zone: sign with the bucket's CreateSession keys; the session token
             # travels as X-Amz-S3session-Token (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html)
             credentials = self.express_sessions.credentials_for(self, bucket, now=second, endpoint=endpoint)
             token_param = "X-Amz-S3session-Token"
-        scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region, endpoint.signing_service)
+        if v4a:
+            from . import _sigv4a
+
+            scope = _sigv4a.credential_scope(amz_date[:8], endpoint.signing_service)
+        else:
+            scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region, endpoint.signing_service)
         auth = _sigv4.auth_query_params(
             access_key_id=credentials.access_key_id,
             scope=scope,
@@ -422,34 +425,34 @@ class Presigner:
             signed_headers=signed,
             session_token=credentials.session_token,
             token_param=token_param,
+            algorithm=_sigv4a.ALGORITHM if v4a else _sigv4.ALGORITHM,
+            region_set=endpoint.signing_region if v4a else None,
         )
         query = _sigv4.canonical_query_string(params + auth)
         canonical = _sigv4.canonical_request(method, path, query, header_block, signed)
-        to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
-        slot = (credentials.access_key_id, amz_date[:8], endpoint.signing_region, endpoint.signing_service)
-        cached_key = self._keys.get(slot)
-        if cached_key is None or cached_key[0] != credentials.secret_access_key:
-            cached_key = (credentials.secret_access_key, _sigv4.signing_key(
-                credentials.secret_access_key, amz_date[:8], endpoint.signing_region, endpoint.signing_service))
-            if len(self._keys) >= 64:
-                self._keys.clear()
-            self._keys[slot] = cached_key
-        key_bytes = cached_key[1]
-        url = (f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}"
-               f"&X-Amz-Signature={_sigv4.signature(key_bytes, to_sign)}")
+        if v4a:
+            to_sign = _sigv4a.string_to_sign(amz_date, scope, canonical)
+            signature = _sigv4a.signature(self._v4a_private_key(), to_sign)
+        else:
+            to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
+            signature = _sigv4.signature(self._signing_key(credentials, amz_date[:8], endpoint), to_sign)
+        url = f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}&X-Amz-Signature={signature}"
         return SignedDetails(url, second, canonical, to_sign)
 
-    def _endpoint_for(self, bucket: str) -> Endpoint:
-        endpoint = self._rules.endpoint_for(bucket)
-        if bucket[:4] == "arn:" or bucket[-6:] == "--x-s3":
-            if len(self._special) >= _MAX_CACHED_BUCKETS:
-                self._special.clear()
-            self._special[bucket] = endpoint
-        return endpoint
+    def _signing_key(self, credentials: Credentials, date_stamp: str, endpoint: Endpoint) -> bytes:
+        """SigV4 signing key per (key id, day, region, service), kept with the secret it came from."""
+        slot = (credentials.access_key_id, date_stamp, endpoint.signing_region, endpoint.signing_service)
+        cached = self._keys.get(slot)
+        if cached is None or cached[0] != credentials.secret_access_key:
+            cached = (credentials.secret_access_key, _sigv4.signing_key(
+                credentials.secret_access_key, date_stamp, endpoint.signing_region, endpoint.signing_service))
+            if len(self._keys) >= 64:
+                self._keys.clear()
+            self._keys[slot] = cached
+        return cached[1]
 
-    def _presign_v4a(self, endpoint: Endpoint, method: str, path: str, expires_in: int, second: int,
-                     amz_date: str, params: list[tuple[str, str]], header_block: str, signed: str,
-                     ) -> SignedDetails:
+    def _v4a_private_key(self) -> Any:
+        """The SigV4A key derived from the signer's credentials, once (see ``_sigv4a.derive_private_key``)."""
         from . import _sigv4a
 
         credentials = self._credentials
@@ -458,22 +461,15 @@ class Presigner:
             cached = (credentials.access_key_id, credentials.secret_access_key,
                       _sigv4a.private_key(credentials.access_key_id, credentials.secret_access_key))
             self._v4a_key = cached
-        scope = _sigv4a.credential_scope(amz_date[:8], endpoint.signing_service)
-        auth = _sigv4a.auth_query_params(
-            access_key_id=credentials.access_key_id,
-            scope=scope,
-            amz_date=amz_date,
-            expires_in=expires_in,
-            signed_headers=signed,
-            session_token=credentials.session_token,
-            region_set=endpoint.signing_region,
-        )
-        query = _sigv4.canonical_query_string(params + auth)
-        canonical = _sigv4.canonical_request(method, path, query, header_block, signed)
-        to_sign = _sigv4a.string_to_sign(amz_date, scope, canonical)
-        url = (f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}"
-               f"&X-Amz-Signature={_sigv4a.signature(cached[2], to_sign)}")
-        return SignedDetails(url, second, canonical, to_sign)
+        return cached[2]
+
+    def _endpoint_for(self, bucket: str) -> Endpoint:
+        endpoint = self._rules.endpoint_for(bucket)
+        if bucket[:4] == "arn:" or bucket[-6:] == "--x-s3":
+            if len(self._special) >= _MAX_CACHED_BUCKETS:
+                self._special.clear()
+            self._special[bucket] = endpoint
+        return endpoint
 
     # -- pickling: settings only, caches are rebuilt ----------------------------------------
 

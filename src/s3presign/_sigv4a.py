@@ -27,6 +27,7 @@ SigV4 never loads it. Without it the error says how to install it.
 from __future__ import annotations
 
 from ._errors import ConfigurationError
+from ._sigv4 import auth_query_params as auth_query_params_v4
 from ._sigv4 import builtin_sha256 as sha256
 from ._sigv4 import hmac_sha256
 
@@ -96,17 +97,9 @@ def auth_query_params(
     region_set: str = "*",
 ) -> list[tuple[str, str]]:
     """The ``X-Amz-*`` parameters of a SigV4A presigned URL, X-Amz-Signature excepted, unencoded."""
-    params = [
-        ("X-Amz-Algorithm", ALGORITHM),
-        ("X-Amz-Credential", f"{access_key_id}/{scope}"),
-        ("X-Amz-Date", amz_date),
-        ("X-Amz-Expires", str(expires_in)),
-        ("X-Amz-Region-Set", region_set),
-    ]
-    if session_token:
-        params.append(("X-Amz-Security-Token", session_token))
-    params.append(("X-Amz-SignedHeaders", signed_headers))
-    return params
+    return auth_query_params_v4(access_key_id=access_key_id, scope=scope, amz_date=amz_date, expires_in=expires_in,
+                                signed_headers=signed_headers, session_token=session_token, algorithm=ALGORITHM,
+                                region_set=region_set)
 
 
 def _ec() -> Any:
