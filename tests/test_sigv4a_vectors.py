@@ -41,11 +41,11 @@ def _steps(case: str) -> dict[str, str]:
     amz_date = datetime.strptime(context["timestamp"], "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%dT%H%M%SZ")
     scope = _sigv4a.credential_scope(amz_date[:8], context["service"])
     header_block, signed = _sigv4.canonical_headers(h for h in headers if h[0].lower() != "x-amz-date")
-    query = params + _sigv4a.auth_query_params(
+    query = params + _sigv4.auth_query_params(
         access_key_id=creds["access_key_id"], scope=scope, amz_date=amz_date,
         expires_in=context["expiration_in_seconds"], signed_headers=signed,
         session_token=None if context.get("omit_session_token") else creds.get("token"),
-        region_set=context["region"],
+        algorithm=_sigv4a.ALGORITHM, region_set=context["region"],
     )
     payload_hash = hashlib.sha256(body if context["sign_body"] else b"").hexdigest()
     creq = _sigv4.canonical_request(method, encode_path(path), _sigv4.canonical_query_string(query), header_block,

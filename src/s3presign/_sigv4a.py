@@ -13,7 +13,7 @@ its reference implementation, aws-c-auth ``aws_signing.c`` / ``key_derivation.c`
    result c becomes the private scalar c + 1 when c <= n - 2 (n the P-256 group order); otherwise
    the counter goes up and it tries again. It depends only on the key id and secret: cache it.
 2. ``canonical_request``: exactly SigV4's (``_sigv4``), with ``X-Amz-Region-Set`` among the signed
-   query parameters.
+   query parameters (``_sigv4.auth_query_params(..., algorithm=ALGORITHM, region_set="*")``).
 3. ``string_to_sign``: ``AWS4-ECDSA-P256-SHA256 \\n X-Amz-Date \\n DATE/SERVICE/aws4_request \\n
    hex(sha256(canonical request))``: the scope has no region.
 4. ``signature``: ECDSA P-256 over SHA-256 of the string to sign, DER-encoded, in hex. ECDSA is
@@ -27,7 +27,6 @@ SigV4 never loads it. Without it the error says how to install it.
 from __future__ import annotations
 
 from ._errors import ConfigurationError
-from ._sigv4 import auth_query_params as auth_query_params_v4
 from ._sigv4 import builtin_sha256 as sha256
 from ._sigv4 import hmac_sha256
 
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ALGORITHM",
     "P256_ORDER",
-    "auth_query_params",
     "credential_scope",
     "derive_private_key",
     "kdf_counter_mode",
@@ -84,22 +82,6 @@ def string_to_sign(amz_date: str, scope: str, canonical_request_text: str) -> st
     """Step 3: ``string_to_sign("20150830T123600Z", scope, creq)``."""
     digest = sha256(canonical_request_text.encode("utf-8")).hexdigest()
     return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"
-
-
-def auth_query_params(
-    *,
-    access_key_id: str,
-    scope: str,
-    amz_date: str,
-    expires_in: int,
-    signed_headers: str,
-    session_token: str | None,
-    region_set: str = "*",
-) -> list[tuple[str, str]]:
-    """The ``X-Amz-*`` parameters of a SigV4A presigned URL, X-Amz-Signature excepted, unencoded."""
-    return auth_query_params_v4(access_key_id=access_key_id, scope=scope, amz_date=amz_date, expires_in=expires_in,
-                                signed_headers=signed_headers, session_token=session_token, algorithm=ALGORITHM,
-                                region_set=region_set)
 
 
 def _ec() -> Any:
