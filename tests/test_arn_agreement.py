@@ -115,6 +115,8 @@ def _agree(arn: str, key: str, method: str, now: datetime, *, region: str | None
        use_arn_region=st.booleans(), token=st.sampled_from([None, TOKEN]))
 @example(arn=f"arn:aws:s3:us-west-2:{ACCOUNT}:accesspoint/my-ap", key="a b/ü", method="GET",
          now=datetime(2026, 1, 1, tzinfo=timezone.utc), region="eu-west-1", use_arn_region=True, token=None)
+@example(arn=f"arn:aws:s3:us-west-2:{ACCOUNT}:accesspoint/My-AP", key="a b", method="PUT",
+         now=datetime(2026, 1, 1, tzinfo=timezone.utc), region="us-west-2", use_arn_region=False, token=TOKEN)
 @example(arn=f"arn:aws:s3:us-west-2:{ACCOUNT}:accesspoint/my-ap", key="k", method="GET",
          now=datetime(2026, 1, 1, tzinfo=timezone.utc), region="eu-west-1", use_arn_region=False, token=None)
 @example(arn=f"arn:aws:s3::{ACCOUNT}:accesspoint/mfzwi23gnjvgw.mrap", key="a b", method="PUT",

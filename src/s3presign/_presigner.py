@@ -298,8 +298,8 @@ class Presigner:
         try:
             url_prefix, uri_prefix, tail = self._endpoints[bucket]
         except KeyError:
-            if bucket[:4] == "arn:" or bucket[-6:] == "--x-s3":  # own region, algorithm or keys
-                return self.presign_details(bucket, key, method, expires_in, now).url
+            if (bucket[:4] == "arn:" or bucket[-6:] == "--x-s3") and not self._plain_sigv4(bucket):
+                return self.presign_details(bucket, key, method, expires_in, now).url  # own region, keys...
             url_prefix, uri_prefix, tail = self._bucket(bucket)
         if key.isascii() and 0 < len(key) <= 1024 and _plain_path(key):
             path = key  # nothing to encode, by far the most common case
@@ -462,6 +462,13 @@ class Presigner:
                       _sigv4a.private_key(credentials.access_key_id, credentials.secret_access_key))
             self._v4a_key = cached
         return cached[2]
+
+    def _plain_sigv4(self, bucket: str) -> bool:
+        """Whether an ARN or directory bucket signs like a plain bucket (SigV4, service s3, the
+        signer's region and keys), so the fast path serves it: an access point in the client's region."""
+        endpoint = self._special.get(bucket) or self._endpoint_for(bucket)
+        return (endpoint.algorithm == "v4" and endpoint.signing_service == "s3"
+                and endpoint.signing_region == self._rules.signing_region)
 
     def _endpoint_for(self, bucket: str) -> Endpoint:
         endpoint = self._rules.endpoint_for(bucket)
