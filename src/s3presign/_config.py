@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import os
 
-from ._credentials import Credentials
+from ._credentials import Credentials, RefreshableCredentials
 from ._errors import ConfigFileError, ConfigurationError, CredentialsError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Resolved", "Setting", "parse_config", "resolve", "secrets_for"]
+__all__ = ["Refetch", "Resolved", "Setting", "parse_config", "resolve", "secrets_for"]
 
 CREDENTIAL_PROCESS_TIMEOUT = 60.0  # seconds; S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT overrides
 _TRUE = ("true", "1", "yes", "on")
@@ -161,7 +161,7 @@ class Resolved:
     """Everything needed to build a Presigner, each value with its source."""
 
     __slots__ = ("addressing_style", "credentials", "endpoint_url", "profile", "region", "signature_version",
-                 "use_accelerate", "use_dualstack", "use_fips", "use_arn_region",
+                 "use_accelerate", "use_dualstack", "use_fips", "store", "account_id", "use_arn_region",
                  "disable_multiregion_access_points", "disable_express_session_auth")
 
     profile: Setting
@@ -176,6 +176,8 @@ class Resolved:
     disable_multiregion_access_points: Setting
     disable_express_session_auth: Setting
     credentials: Setting
+    store: Setting  # a _stores.Store (--provider, profile s3presign_provider) or None
+    account_id: Setting
 
     def presigner_kwargs(self) -> dict[str, object]:
         """Keyword arguments for ``Presigner`` besides the credentials."""
@@ -198,9 +200,14 @@ class Resolved:
         for name in self.__slots__:
             setting: Setting = getattr(self, name)
             value = setting.value
+            refreshing = ""
+            if isinstance(value, RefreshableCredentials):
+                value, refreshing = value._fresh[1], ", refreshed before it expires"
             if isinstance(value, Credentials):
                 token = ", with a session token" if value.session_token else ""
-                value = f"access key id {value.access_key_id}{token}"
+                value = f"access key id {value.access_key_id}{token}{refreshing}"
+            elif name == "store" and value is not None:
+                value = getattr(value, "name", value)
             lines.append(f"{name} = {value} ({setting.source})")
         return lines
 
@@ -212,9 +219,17 @@ def resolve(
     endpoint_url: str | None = None,
     addressing_style: str | None = None,
     signature_version: str | None = None,
+    provider: str | None = None,
+    account_id: str | None = None,
     env: Mapping[str, str] | None = None,
+    refreshing: bool = True,
 ) -> Resolved:
-    """Resolve settings and credentials: ``resolve(profile="dev")`` reads os.environ and ~/.aws."""
+    """Resolve settings and credentials: ``resolve(profile="dev")`` reads os.environ and ~/.aws.
+
+    Temporary credentials (with an expiry) come back as ``RefreshableCredentials`` that run the
+    same resolution again to refresh; ``refreshing=False`` returns them as fetched.
+    """
+    given_env = env
     env = os.environ if env is None else env
     files = _Files(env)
     out = Resolved()
@@ -276,9 +291,45 @@ def resolve(
                                                   s3_setting("s3_disable_multiregion_access_points"))
     out.disable_express_session_auth = _flag(env, "AWS_S3_DISABLE_EXPRESS_SESSION_AUTH",
                                              from_profile("s3_disable_express_session_auth"))
+    # Store presets (--provider; s3presign_* settings, which other AWS tools ignore) fill in what
+    # the flags, environment and profile left unset, and check what they set (see _stores).
+    out.account_id = (Setting(account_id, "--account-id") if account_id is not None
+                      else from_profile("s3presign_account_id") or Setting(None, "not set"))
+    out.store = (Setting(provider, "--provider") if provider is not None
+                 else from_profile("s3presign_provider") or Setting(None, "not set"))
+    if out.store.value is not None:
+        from ._stores import apply_preset
+
+        apply_preset(out)
     out.credentials = _credentials(env, files, name, section, where, explicit_profile=profile is not None,
                                    region=out.region.value if isinstance(out.region.value, str) else None)
+    creds = out.credentials.value
+    if refreshing and isinstance(creds, Credentials) and creds.expires_at is not None:
+        out.credentials.value = RefreshableCredentials(Refetch(profile, region, given_env), credentials=creds,
+                                                       name=out.credentials.source)
     return out
+
+
+class Refetch:
+    """The fetch of ``RefreshableCredentials`` from the configuration: the same resolution again,
+    files re-read (keys rotated in them are picked up), e.g. ``Refetch("dev", None, None)()``.
+
+    It pickles as the profile, the region and the environment given (None: ``os.environ`` wherever
+    it runs), so bulk workers refresh on their own.
+    """
+
+    __slots__ = ("env", "profile", "region")
+
+    def __init__(self, profile: str | None, region: str | None, env: Mapping[str, str] | None) -> None:
+        self.profile, self.region, self.env = profile, region, env
+
+    def __call__(self) -> Credentials:
+        creds = resolve(profile=self.profile, region=self.region, env=self.env, refreshing=False).credentials.value
+        assert isinstance(creds, Credentials)
+        return creds
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Refetch, (self.profile, self.region, None if self.env is None else dict(self.env)))
 
 
 def _flag(env: Mapping[str, str], variable: str | None, configured: Setting | None) -> Setting:
@@ -463,6 +514,8 @@ def secrets_for(access_key_id: str, *, profile: str | None = None, env: Mapping[
     try:
         resolved = resolve(profile=profile, env=env).credentials
         creds = resolved.value
+        if isinstance(creds, RefreshableCredentials):
+            creds = creds._fresh[1]
         if isinstance(creds, Credentials) and creds.access_key_id == access_key_id:
             found.append((resolved.source, creds.secret_access_key))
     except (ConfigurationError, CredentialsError):
