@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import botocore.session
 import pytest
 from botocore.config import Config
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from s3presign import Credentials, Presigner, ServiceError
 from s3presign._express import REFRESH_MARGIN, ExpressSessions, default_cache_dir
@@ -22,6 +24,7 @@ from s3presign.cli import ExitCode, main
 from . import botocore_reference as ref
 from .conftest import SECRET
 from .fake_services import create_session, serve
+from .test_botocore_agreement import keys, methods
 
 BUCKET = "my-bucket--usw2-az1--x-s3"
 AKID = "AKIDCLI"
@@ -220,3 +223,19 @@ def test_command_warns_that_the_url_dies_with_its_session(server: tuple[str, lis
     out, err = io.StringIO(), io.StringIO()
     assert main([f"s3://{BUCKET}/k", "--endpoint-url", endpoint, "--expires-in", "60"], out=out, err=err) == 0
     assert err.getvalue() == ""
+
+
+@settings(max_examples=40)
+@given(key=keys, method=methods, expires_in=st.integers(min_value=1, max_value=300))
+def test_generated_keys_equal_botocore_for_the_same_session(key: str, method: str, expires_in: int) -> None:
+    with serve(create_session(access_key_id=AKID, secret=SECRET, region="us-west-2")) as (endpoint, _):
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        theirs = _botocore_url(endpoint, key, now, method=method, expires_in=expires_in)
+        token = parse_qs(urlsplit(theirs).query)["X-Amz-S3session-Token"][0]
+        number = token.rsplit("-", 1)[1].split("/")[0]
+        signer = _signer(endpoint)
+        signer.express_sessions.remember(signer, BUCKET, Credentials(
+            f"ASIASESSION{number}", f"session-secret-{BUCKET}-{number}", token,
+            datetime.fromtimestamp(now.timestamp() + 300, timezone.utc)))
+        assert ref.parts(signer.presign(BUCKET, key, method, expires_in, now)) == ref.parts(theirs)
+        assert signer.express_sessions.calls == 0
