@@ -34,6 +34,9 @@ PARTITION_REGIONS = {
     "aws-us-gov": ["us-gov-west-1", "us-gov-east-1"],
     "aws-iso": ["us-iso-east-1"],
     "aws-iso-b": ["us-isob-east-1"],
+    "aws-iso-e": ["eu-isoe-west-1"],
+    "aws-iso-f": ["us-isof-south-1"],
+    "aws-eusc": ["eusc-de-east-1"],
 }
 ALL_REGIONS = [r for regions in PARTITION_REGIONS.values() for r in regions]
 ENDPOINTS = [None, None, None, "http://127.0.0.1:9000", "https://minio.example.com", "https://s3.example.com/base",
