@@ -82,10 +82,10 @@ def _agree(arn: str, key: str, method: str, now: datetime, *, region: str | None
            use_fips: bool = False, use_dualstack: bool = False, use_arn_region: bool = True,
            disable_mrap: bool = False, token: str | None = None, expires_in: int = 900) -> None:
     sigv4a = ":s3::" in arn or ":s3-outposts:" in arn
-    client = ref.arn_client(region=region, endpoint_url=endpoint_url, use_fips=use_fips, use_dualstack=use_dualstack,
-                            use_arn_region=use_arn_region, disable_mrap=disable_mrap, sigv4a=sigv4a,
-                            session_token=token)
-    try:
+    try:  # botocore refuses some settings when the client is made (EndpointVariantError), some when signing
+        client = ref.arn_client(region=region, endpoint_url=endpoint_url, use_fips=use_fips,
+                                use_dualstack=use_dualstack, use_arn_region=use_arn_region, disable_mrap=disable_mrap,
+                                sigv4a=sigv4a, session_token=token)
         theirs: str | None = ref.presign_with(client, arn, key, method=method, expires_in=expires_in, now=now)
     except Exception as exc:  # botocore's refusals: ParamValidationError, Unsupported...Error, ...
         theirs = None
