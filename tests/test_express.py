@@ -239,3 +239,11 @@ def test_generated_keys_equal_botocore_for_the_same_session(key: str, method: st
             datetime.fromtimestamp(now.timestamp() + 300, timezone.utc)))
         assert ref.parts(signer.presign(BUCKET, key, method, expires_in, now)) == ref.parts(theirs)
         assert signer.express_sessions.calls == 0
+
+
+def test_sessions_never_show_their_keys(server: tuple[str, list[str]]) -> None:
+    endpoint, _ = server
+    signer = _signer(endpoint)
+    signer.presign(BUCKET, "k")
+    shown = repr(signer.express_sessions) + repr(signer) + str(signer.express_sessions)
+    assert "session-secret" not in shown and "session-token" not in shown and SECRET not in shown

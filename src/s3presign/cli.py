@@ -91,6 +91,12 @@ configuration, as AWS CLI v2 reads it:
   s3 settings  s3 = addressing_style, signature_version, use_dualstack_endpoint,
                use_accelerate_endpoint; use_fips_endpoint (or AWS_USE_FIPS_ENDPOINT,
                AWS_USE_DUALSTACK_ENDPOINT)
+  ARNs         BUCKET may be an access point, Multi-Region Access Point (SigV4A: needs
+               s3presign[sigv4a]) or Outposts access point ARN, or an S3 Express directory
+               bucket (NAME--ZONE--x-s3: one CreateSession call, cached); s3 = use_arn_region,
+               s3_disable_multiregion_access_points; s3_disable_express_session_auth (or
+               AWS_S3_USE_ARN_REGION, AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS,
+               AWS_S3_DISABLE_EXPRESS_SESSION_AUTH)
 
 downloads (GET, HEAD): --version-id ID, --response-content-disposition, --response-content-type,
   --response-cache-control, --response-content-language, --response-content-encoding,
