@@ -85,3 +85,19 @@ def test_verify_and_explain_express_urls_through_the_command(keys: Path, monkeyp
     assert any("S3 Express One Zone session" in c for c in result.causes)
     token = url.split("X-Amz-S3session-Token=", 1)[1].split("&", 1)[0]
     assert all(token not in line for line in result.causes + result.details)
+
+
+def test_verify_command_with_a_sigv4a_url(keys: Path) -> None:
+    out = io.StringIO()
+    assert main([f"s3://{MRAP}/k", "--http-method", "PUT"], out=out, err=io.StringIO()) == 0
+    url = out.getvalue().strip()
+    out = io.StringIO()
+    assert main(["verify", url, "--http-method", "PUT", "--output", "json"], out=out, err=io.StringIO()) == 0
+    assert json.loads(out.getvalue())["status"] == "valid"
+    out = io.StringIO()
+    assert main(["inspect", url, "--output", "json"], out=out, err=io.StringIO()) == 0
+    facts = json.loads(out.getvalue())
+    assert (facts["signature_version"], facts["region"]) == ("v4a", "*")
+    tampered = url.replace("X-Amz-Expires=3600", "X-Amz-Expires=3601")
+    out = io.StringIO()
+    assert main(["verify", tampered, "--http-method", "PUT", "--output", "json"], out=out, err=io.StringIO()) == 1
