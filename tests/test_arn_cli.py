@@ -114,14 +114,18 @@ def test_use_arn_region_true_in_profile_uses_the_arn_region(keys: Path) -> None:
     assert code == 0 and "%2Fus-west-2%2Fs3%2Faws4_request" in out
 
 
+def _fresh_python(home: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter with this checkout's code, static keys and ``home``."""
+    env = _subprocess_env(home)
+    env.update(AWS_ACCESS_KEY_ID="AKIDCLI", AWS_SECRET_ACCESS_KEY=SECRET, PYTHONPATH=SRC)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+
 def test_sigv4a_without_cryptography_is_one_clear_line(keys: Path) -> None:
     # A fresh interpreter where the cryptography package cannot be imported.
-    code = ("import sys, io; sys.modules['cryptography'] = None; from s3presign.cli import main; "
-            "err = io.StringIO(); rc = main(['s3://" + MRAP + "/k'], out=io.StringIO(), err=err); "
-            "print(rc); print(err.getvalue(), end='')")
-    env = _subprocess_env(keys)
-    env.update(AWS_ACCESS_KEY_ID="AKIDCLI", AWS_SECRET_ACCESS_KEY=SECRET, PYTHONPATH=SRC)
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    done = _fresh_python(keys, "import sys, io; sys.modules['cryptography'] = None; from s3presign.cli import main; "
+                               "err = io.StringIO(); rc = main(['s3://" + MRAP + "/k'], out=io.StringIO(), err=err); "
+                               "print(rc); print(err.getvalue(), end='')")
     rc, _, message = done.stdout.partition("\n")
     assert rc == str(ExitCode.CONFIG), done.stderr
     assert message == "s3presign: error: SigV4A (Multi-Region Access Points, Outposts) needs the cryptography " \
@@ -129,12 +133,9 @@ def test_sigv4a_without_cryptography_is_one_clear_line(keys: Path) -> None:
 
 
 def test_plain_sigv4_never_imports_cryptography(keys: Path) -> None:
-    code = ("import sys, io; from s3presign.cli import main; "
-            "rc = main(['s3://" + AP + "/k'], out=io.StringIO()); "
-            "print(rc, 'cryptography' in sys.modules, 's3presign._sigv4a' in sys.modules)")
-    env = _subprocess_env(keys)
-    env.update(AWS_ACCESS_KEY_ID="AKIDCLI", AWS_SECRET_ACCESS_KEY=SECRET, PYTHONPATH=SRC)
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    done = _fresh_python(keys, "import sys, io; from s3presign.cli import main; "
+                               "rc = main(['s3://" + AP + "/k'], out=io.StringIO()); "
+                               "print(rc, 'cryptography' in sys.modules, 's3presign._sigv4a' in sys.modules)")
     assert done.stdout.split() == ["0", "False", "False"], done.stderr
 
 
