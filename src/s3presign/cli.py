@@ -212,8 +212,8 @@ def _expires_in(text: str, signature_version: str | None) -> int:
     except ValueError:
         raise UsageError(f"--expires-in must be a whole number of seconds, not {text!r}") from None
     if signature_version == "v2":
-        if value < 1:
-            raise UsageError(f"--expires-in must be at least 1 second, not {value}")
+        if not 1 <= value <= 3153600000:  # the library's limit for SigV2: a century
+            raise UsageError(f"--expires-in must be from 1 to 3153600000 seconds (a century), not {value}")
     elif not 1 <= value <= 604800:
         raise UsageError(f"--expires-in must be from 1 to 604800 seconds (7 days, S3's limit), not {value}")
     return value
@@ -312,7 +312,7 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
                               "credentials_expire_at": _iso(credentials_expire) if credentials_expire else None},
                              indent=2, ensure_ascii=False) + "\n")
     elif output == "curl":
-        out.write(_curl(method, details.url, headers, key) + "\n")
+        out.write(_curl(method, details.url, headers, key, part=options.get("part_number")) + "\n")
     else:
         out.write(details.url + "\n")
     return ExitCode.OK
@@ -329,12 +329,21 @@ def _debug_steps(err: TextIO, canonical: str, string_to_sign: str, hidden: list[
     err.write("s3presign: debug: string to sign:\n" + string_to_sign + "\n")
 
 
-def _curl(method: str, url: str, headers: dict[str, str], key: str) -> str:
-    """A ready-to-run curl command for the request (FILE: the key's base name)."""
+def _curl(method: str, url: str, headers: dict[str, str], key: str, *, part: object = None) -> str:
+    """A ready-to-run curl command for the request (FILE: the key's base name; for an UploadPart,
+    a file holding that part's bytes alone, and a shell comment saying how to cut it)."""
     from shlex import quote
 
     name = key.rsplit("/", 1)[-1] or "FILE"
-    words = ["curl", "--fail-with-body"]
+    # --globoff: [ ] and { } in the URL are literal (an IPv6 host, a key), not curl's URL globbing
+    words = ["curl", "--globoff", "--fail-with-body"]
+    if method == "PUT" and part is not None:
+        number = int(str(part))
+        whole, name = name, f"{name}.part{number}"
+        words += ["--upload-file", quote(name), *_curl_headers(headers), quote(url),
+                  f"# {quote(name)}: only the bytes of part {number}, e.g. with 8 MiB parts (all but the last at least "
+                  f"5 MiB): dd if={quote(whole)} of={quote(name)} bs=8M skip={number - 1} count=1"]
+        return " ".join(words)
     if method == "PUT":
         words += ["--upload-file", quote(name)]
     elif method == "HEAD":
@@ -343,10 +352,14 @@ def _curl(method: str, url: str, headers: dict[str, str], key: str) -> str:
         words += ["-X", "DELETE"]
     else:
         words += ["-o", quote(name)]
-    for header, value in headers.items():
-        words += ["-H", quote(f"{header}: {value}")]
-    words.append(quote(url))
+    words += [*_curl_headers(headers), quote(url)]
     return " ".join(words)
+
+
+def _curl_headers(headers: dict[str, str]) -> list[str]:
+    from shlex import quote
+
+    return [word for header, value in headers.items() for word in ("-H", quote(f"{header}: {value}"))]
 
 
 def _iso(epoch: int) -> str:
@@ -389,7 +402,7 @@ def _presign_post(signer: Presigner, bucket: str, key: str, expires_in: int, fie
     elif output == "curl":
         from shlex import quote
 
-        words = ["curl", "--fail-with-body"]
+        words = ["curl", "--globoff", "--fail-with-body"]
         for name, value in post.fields.items():
             words += ["--form-string", quote(f"{name}={value}")]  # literal: no @file or <file magic
         words += ["-F", "file=@FILE", quote(post.url)]
@@ -439,18 +452,10 @@ def _inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO
         if verdict.status == "unknown":
             return ExitCode.CONFIG
         return ExitCode.OK if verdict.valid else 1
-    error_body = None
     more = options.get("more", [])
-    if more:
-        try:
-            error_body = sys.stdin.read() if more[0] == "-" else open(more[0], encoding="utf-8").read()
-        except OSError as exc:
-            raise UsageError(f"cannot read the error response {more[0]}: {exc.strerror}") from None
-    from ._config import secrets_for
-
+    error_body = _read_text(more[0], "the error response") if more else None
     try:
-        explanation = _inspect.explain(target, error_body, secrets=secrets_for(info.access_key_id,
-                                                                                 profile=options.get("profile")),
+        explanation = _inspect.explain(target, error_body, profile=options.get("profile"),
                                        method=str(method) if method else None, headers=headers)
     except InvalidRequestError as exc:
         raise UsageError(str(exc)) from None
@@ -459,14 +464,36 @@ def _inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO
 
         out.write(json.dumps({"code": explanation.code, "causes": explanation.causes,
                               "details": explanation.details, "url": info.as_dict()}, indent=2) + "\n")
-    else:
-        out.write(f"S3 said: {explanation.code}\n" if explanation.code else "")
+    else:  # the causes and details quote the URL and S3's error text: no control characters reach the terminal
+        out.write(f"S3 said: {printable(explanation.code)}\n" if explanation.code else "")
         out.write("Likely cause" + ("s" if len(explanation.causes) > 1 else "") + ":\n")
         for cause in explanation.causes:
-            out.write(f"  - {cause}\n")
+            out.write(f"  - {printable(cause)}\n")
         for detail in explanation.details:
-            out.write("\n" + detail + "\n")
+            out.write("\n" + printable(detail, keep_newlines=True) + "\n")
     return ExitCode.OK
+
+
+MAX_TEXT_INPUT = 1 << 20  # an S3 error document or a POST's JSON is a few KiB
+
+
+def _read_text(name: str, what: str) -> str:
+    """A small UTF-8 text input: a file, or stdin for ``-``; bounded, so /dev/zero or a huge file cannot
+    fill memory."""
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(MAX_TEXT_INPUT + 1)
+        else:
+            with open(name, "rb") as file:
+                data = file.read(MAX_TEXT_INPUT + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {name}: {exc.strerror}") from None
+    if len(data) > MAX_TEXT_INPUT:
+        raise UsageError(f"{what} {name} is over {MAX_TEXT_INPUT >> 20} MiB: give S3's error document itself")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{what} {name} is not UTF-8 text") from None
 
 
 def _header_pair(text: str) -> tuple[str, str]:
@@ -485,11 +512,33 @@ def _write_facts(out: TextIO, facts: dict[str, object], output: str) -> None:
     width = max(len(name) for name in facts)
     for name, value in facts.items():
         if isinstance(value, (list, dict)):
-            value = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else ", ".join(value)
+            value = (", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict)
+                     else ", ".join(map(str, value)))
             value = value or "-"
         elif name == "seconds_left" and isinstance(value, int):
             value = f"{value} ({'expired' if value <= 0 else 'valid'})"
-        out.write(f"{name.replace('_', ' '):<{width}}  {value}\n")
+        out.write(f"{printable(name.replace('_', ' ')):<{width}}  {printable(str(value))}\n")
+
+
+def _escapes() -> dict[int, str]:
+    """Code points that would steer a terminal, as visible escapes: C0 and C1 controls, DEL, the
+    line and paragraph separators, bidirectional overrides (CVE-2021-42574), and lone surrogates
+    (undecodable bytes from argv)."""
+    points = [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+              *range(0xD800, 0xE000)]
+    return {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in points}
+
+
+_ESCAPES: dict[int, str] = {}
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` safe to print on a terminal: ``printable("a\\x1b]0;t")`` -> ``'a\\\\x1b]0;t'``."""
+    if not _ESCAPES:
+        _ESCAPES.update(_escapes())
+    if keep_newlines:
+        return "\n".join(line.translate(_ESCAPES) for line in text.split("\n"))
+    return text.translate(_ESCAPES)
 
 
 def _inspect_post(text: str, output: str, out: TextIO) -> int:
@@ -497,26 +546,24 @@ def _inspect_post(text: str, output: str, out: TextIO) -> int:
     import json
     from binascii import a2b_base64
 
-    if text == "-":
-        text = sys.stdin.read()
-    elif not text.lstrip().startswith("{") and os.path.isfile(text):
-        with open(text, encoding="utf-8") as file:
-            text = file.read()
+    if text == "-" or (not text.lstrip().startswith("{") and "\0" not in text and os.path.isfile(text)):
+        text = _read_text(text, "the presigned POST")
     policy_b64 = text.strip()
-    fields: dict[str, str] = {}
+    fields: dict[str, object] = {}
     if policy_b64.startswith("{"):
         try:
             data = json.loads(policy_b64)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise UsageError("that is neither a presigned URL nor presigned POST JSON") from None
         fields = data.get("fields", data) if isinstance(data, dict) else {}
+        fields = fields if isinstance(fields, dict) else {}
         policy_b64 = str(fields.get("policy", ""))
     try:
         policy = json.loads(a2b_base64(policy_b64))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise UsageError("give a presigned URL, presigned POST JSON, or its base64 policy") from None
-    if not isinstance(policy, dict) or "conditions" not in policy:
-        raise UsageError("that base64 text is not a POST policy (no conditions)")
+    if not isinstance(policy, dict) or not isinstance(policy.get("conditions"), list):
+        raise UsageError("that base64 text is not a POST policy (no list of conditions)")
     facts: dict[str, object] = {"expiration": policy.get("expiration")}
     for condition in policy["conditions"]:
         if isinstance(condition, dict):
@@ -586,7 +633,7 @@ def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: 
         if progress is not None:
             progress.clear()
         where = f"line {line}: " if bucket is None else ""
-        err.write("s3presign: error: " + where + " ".join(message.split()) + "\n")
+        err.write("s3presign: error: " + where + printable(" ".join(message.split())) + "\n")
 
     binary = getattr(out, "buffer", None)
     if binary is not None:
@@ -678,7 +725,7 @@ def _fail(err: TextIO, message: str, code: int, debug: bool) -> int:
         import traceback
 
         traceback.print_exc(file=err)
-    err.write("s3presign: error: " + " ".join(message.split()) + "\n")
+    err.write("s3presign: error: " + printable(" ".join(message.split())) + "\n")
     return code
 
 
