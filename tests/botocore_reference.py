@@ -11,8 +11,19 @@ from datetime import datetime
 from unittest import mock
 from urllib.parse import urlsplit
 
+import botocore.auth
 import botocore.session
 from botocore.config import Config
+
+# awscrt (a test dependency, for SigV4A and S3 Express) makes botocore swap its SigV4 signers for
+# CRT ones, which read a clock this module cannot pin. SigV4 comparisons keep botocore's own
+# Python signers, as botocore uses without awscrt; the SigV4A ("v4a") entries stay CRT's.
+botocore.auth.AUTH_TYPE_MAPS.update({
+    "v4": botocore.auth.SigV4Auth,
+    "v4-query": botocore.auth.SigV4QueryAuth,
+    "s3v4": botocore.auth.S3SigV4Auth,
+    "s3v4-query": botocore.auth.S3SigV4QueryAuth,
+})
 
 OPERATIONS = {"GET": "get_object", "PUT": "put_object", "DELETE": "delete_object", "HEAD": "head_object"}
 

@@ -29,6 +29,7 @@ import time
 
 from ._credentials import Credentials
 from ._errors import ConfigurationError, CredentialsError
+from ._http import HTTPError, Response, request, without_query
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,52 +48,21 @@ _STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
 # -- HTTP ----------------------------------------------------------------------------------------
 
 
-class _Response:
-    __slots__ = ("body", "headers", "status")
-
-    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-
 def http(method: str, url: str, *, headers: Mapping[str, str] | None = None, body: bytes | None = None,
-         timeout: float = 10.0, env: Mapping[str, str], ca_bundle: str | None = None) -> _Response:
-    """One request with urllib: proxies from HTTPS_PROXY/HTTP_PROXY/NO_PROXY, CA bundle from
-    AWS_CA_BUNDLE or the profile's ``ca_bundle``. HTTP errors come back as responses."""
-    import ssl
-    import urllib.error
-    import urllib.request
-
-    bundle = env.get("AWS_CA_BUNDLE") or ca_bundle
-    context = ssl.create_default_context(cafile=bundle) if bundle else None
-    proxies = {scheme: env[name] for scheme, name in (("https", "HTTPS_PROXY"), ("http", "HTTP_PROXY"))
-               if env.get(name)} | {scheme: env[name] for scheme, name in (("https", "https_proxy"),
-                                                                            ("http", "http_proxy")) if env.get(name)}
-    no_proxy = env.get("NO_PROXY") or env.get("no_proxy") or ""
-    host = url.split("//", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
-    if _bypasses_proxy(host, no_proxy):
-        proxies = {}
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler(proxies),
-                                         urllib.request.HTTPSHandler(context=context))
-    request = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+         timeout: float = 10.0, env: Mapping[str, str], ca_bundle: str | None = None, what: str) -> Response:
+    """One credential call through ``_http`` (no redirects, bounded body, a deadline for the whole
+    call). A redirect is refused here: the credential header must not follow it to another host."""
     try:
-        with opener.open(request, timeout=timeout) as response:
-            return _Response(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
-    except urllib.error.HTTPError as exc:
-        return _Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
-
-
-def _bypasses_proxy(host: str, no_proxy: str) -> bool:
-    for entry in (e.strip().lower() for e in no_proxy.split(",")):
-        if entry == "*" or (entry and (host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")))):
-            return True
-    return False
-
-
-def _unreachable(what: str, url: str, exc: OSError) -> CredentialsError:
-    reason = getattr(exc, "reason", exc)
-    return CredentialsError(f"cannot reach {what} at {url}: {reason}")
+        response = request(method, url, headers=headers, body=body, timeout=timeout, env=env,
+                           ca_bundle=ca_bundle, what=what)
+    except HTTPError as exc:
+        raise CredentialsError(str(exc)) from None
+    if 300 <= response.status < 400:
+        raise CredentialsError(
+            f"{what} at {without_query(url)} answered with a redirect to {response.location or 'nowhere'}; "
+            "credential calls never follow redirects: point the setting at the final address"
+        )
+    return response
 
 
 # -- caching, shared with the AWS CLI --------------------------------------------------------------
@@ -211,15 +181,12 @@ def _sts_call(endpoint: str, region: str, form: dict[str, str], env: Mapping[str
                         f"SignedHeaders={names}, Signature={signature}"})
         if signer.session_token:
             headers["X-Amz-Security-Token"] = signer.session_token
-    try:
-        response = http("POST", endpoint + ("" if parts.path else "/"), headers=headers, body=body, env=env,
-                        ca_bundle=ca_bundle)
-    except OSError as exc:
-        raise _unreachable("STS", endpoint, exc) from None
+    response = http("POST", endpoint + ("" if parts.path else "/"), headers=headers, body=body, env=env,
+                    ca_bundle=ca_bundle, what="STS")
     return _sts_result(response)
 
 
-def _sts_result(response: _Response) -> dict[str, object]:
+def _sts_result(response: Response) -> dict[str, object]:
     import xml.etree.ElementTree as ET
 
     try:
@@ -428,11 +395,8 @@ def sso_credentials(name: str, section: Section, files: _Files, env: Mapping[str
         token = _refresh_sso_token(token, token_path, str(sso_region), env, files, section, login)
     portal = _service_endpoint("sso", "SSO", env, files, section) or f"https://portal.sso.{sso_region}.amazonaws.com"
     url = f"{portal.rstrip('/')}/federation/credentials?{urlencode({'role_name': role, 'account_id': account})}"
-    try:
-        response = http("GET", url, headers={"x-amz-sso_bearer_token": str(token["accessToken"])}, env=env,
-                        ca_bundle=_ca(section))
-    except OSError as exc:
-        raise _unreachable("the SSO portal", portal, exc) from None
+    response = http("GET", url, headers={"x-amz-sso_bearer_token": str(token["accessToken"])}, env=env,
+                    ca_bundle=_ca(section), what="the SSO portal")
     if response.status in (401, 403):
         raise CredentialsError(f"the SSO portal refused the cached login for profile {name!r}: {login}")
     try:
@@ -456,11 +420,8 @@ def _refresh_sso_token(token: dict[str, object], path: str, region: str, env: Ma
     oidc = _service_endpoint("sso-oidc", "SSO_OIDC", env, files, section) or f"https://oidc.{region}.amazonaws.com"
     body = json.dumps({"grantType": "refresh_token", "clientId": token["clientId"],
                        "clientSecret": token["clientSecret"], "refreshToken": token["refreshToken"]}).encode()
-    try:
-        response = http("POST", f"{oidc.rstrip('/')}/token", headers={"Content-Type": "application/json"}, body=body,
-                        env=env, ca_bundle=_ca(section))
-    except OSError as exc:
-        raise _unreachable("SSO OIDC", oidc, exc) from None
+    response = http("POST", f"{oidc.rstrip('/')}/token", headers={"Content-Type": "application/json"}, body=body,
+                    env=env, ca_bundle=_ca(section), what="SSO OIDC")
     if response.status != 200:
         raise CredentialsError(f"the SSO login has expired and refreshing it failed (HTTP {response.status}): {login}")
     fresh = json.loads(response.body)
@@ -510,18 +471,22 @@ def container_credentials(env: Mapping[str, str]) -> Credentials | None:
         headers["Authorization"] = env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
     if any(c in headers.get("Authorization", "") for c in "\r\n"):
         raise CredentialsError("the container authorization token contains a line break")
-    last: OSError | None = None
-    for _ in range(3):  # botocore: 2 s timeout, 3 attempts
+    what = "the container credentials endpoint"
+    for attempt in range(3):  # botocore: 2 s timeout, 3 attempts
         try:
-            response = http("GET", url, headers=headers, timeout=2, env={})
-        except OSError as exc:
-            last = exc
+            response = request("GET", url, headers=headers, timeout=2, env={}, what=what)
+        except HTTPError as exc:
+            if attempt == 2:
+                raise CredentialsError(str(exc)) from None
             continue
+        if 300 <= response.status < 400:
+            raise CredentialsError(
+                f"{what} at {without_query(url)} answered with a redirect to {response.location or 'nowhere'}; "
+                "its token is never sent on: set AWS_CONTAINER_CREDENTIALS_FULL_URI to the final address")
         if response.status != 200:
-            raise CredentialsError(f"the container credentials endpoint answered HTTP {response.status}")
-        return _from_metadata_json(response.body, "the container credentials endpoint")
-    assert last is not None
-    raise _unreachable("the container credentials endpoint", url, last)
+            raise CredentialsError(f"{what} answered HTTP {response.status}")
+        return _from_metadata_json(response.body, what)
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def imds_credentials(env: Mapping[str, str], section: Section) -> Credentials | None:
@@ -542,12 +507,18 @@ def imds_credentials(env: Mapping[str, str], section: Section) -> Credentials | 
     v1_disabled = str(env.get("AWS_EC2_METADATA_V1_DISABLED") or section.get("ec2_metadata_v1_disabled")
                       or "").lower() == "true"
 
-    def call(method: str, path: str, headers: dict[str, str]) -> _Response | None:
+    def call(method: str, path: str, headers: dict[str, str]) -> Response | None:
         for _ in range(max(attempts, 1)):
             try:
-                return http(method, endpoint + path, headers=headers, timeout=timeout, env={})
-            except OSError:
+                response = request(method, endpoint + path, headers=headers, timeout=timeout, env={},
+                                   what="instance metadata")
+            except HTTPError:
                 continue
+            if 300 <= response.status < 400:  # never followed: the metadata token stays on this host
+                raise CredentialsError(
+                    f"instance metadata at {endpoint} answered with a redirect to {response.location or 'nowhere'}; "
+                    "set AWS_EC2_METADATA_SERVICE_ENDPOINT to the metadata service itself")
+            return response
         return None
 
     headers: dict[str, str] = {}

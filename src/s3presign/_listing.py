@@ -68,17 +68,19 @@ def list_keys(signer: Presigner, bucket: str, prefix: str, *, filters: Sequence[
 
 
 def _fetch(url: str) -> bytes:
-    import urllib.error
-    import urllib.request
+    import os
+
+    from ._http import HTTPError, request
 
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            return response.read()  # type: ignore[no-any-return]
-    except urllib.error.HTTPError as exc:
-        raise ServiceError(_describe(exc.code, exc.read())) from None
-    except OSError as exc:
-        reason = getattr(exc, "reason", exc)
-        raise Error(f"cannot reach the endpoint to list objects: {reason}") from None
+        # A listing page is at most 1,000 keys of up to 1 KiB each, plus markup.
+        response = request("GET", url, timeout=60, max_bytes=8 << 20, env=os.environ,
+                           what="the endpoint to list objects")
+    except HTTPError as exc:
+        raise Error(str(exc)) from None
+    if response.status != 200:
+        raise ServiceError(_describe(response.status, response.body))
+    return response.body
 
 
 def _describe(status: int, body: bytes) -> str:
