@@ -113,14 +113,22 @@ def _value(lines: list[str], path: str, number: int) -> str | dict[str, str]:
 
 
 def _read(path: str) -> dict[str, Section]:
+    from ._files import MAX_FILE_BYTES, FileTooLargeError, NotRegularFileError, read_text
+
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        text = read_text(path)  # a regular file under a size cap: not /dev/zero, not a FIFO
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigFileError(f"cannot read {path}: {reason}") from None
+    except NotRegularFileError:
+        raise ConfigFileError(f"cannot read {path}: it is not a regular file (a directory, device or FIFO); "
+                              "point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at a file") from None
+    except FileTooLargeError:
+        raise ConfigFileError(f"cannot read {path}: it is over {MAX_FILE_BYTES >> 20} MiB, far more than any "
+                              "AWS config file") from None
+    except UnicodeDecodeError:
+        raise ConfigFileError(f"cannot read {path}: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     return parse_config(text, path)
 
 

@@ -530,8 +530,8 @@ def _encode_short_key(key: str) -> str:
 def _check_expires_in(expires_in: Any, signature_version: str = "v4") -> None:
     if signature_version == "v2":  # SigV2 signs an absolute time: no limit but the calendar's (year 9999)
         if type(expires_in) is not int or not 1 <= expires_in <= MAX_V2_EXPIRES_IN:
-            raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, from 1 to "
-                                      f"{MAX_V2_EXPIRES_IN} (a century)")
+            raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1 "
+                                      f"and at most {MAX_V2_EXPIRES_IN} (a century)")
         return
     if type(expires_in) is not int or not 1 <= expires_in <= MAX_EXPIRES_IN:
         raise InvalidRequestError(

@@ -482,7 +482,9 @@ def _read_text(name: str, what: str) -> str:
     fill memory."""
     try:
         if name == "-":
-            data = sys.stdin.buffer.read(MAX_TEXT_INPUT + 1)
+            stdin = getattr(sys.stdin, "buffer", None)  # a text stream without bytes underneath: tests
+            data = stdin.read(MAX_TEXT_INPUT + 1) if stdin is not None else sys.stdin.read(
+                MAX_TEXT_INPUT + 1).encode("utf-8", "surrogateescape")
         else:
             with open(name, "rb") as file:
                 data = file.read(MAX_TEXT_INPUT + 1)
