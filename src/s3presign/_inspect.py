@@ -39,16 +39,19 @@ def urlsplit(url: str) -> SplitResult:
 
 def redact(text: str, values: Sequence[str]) -> str:
     """``text`` with each value shown as ``***``: plain, and in every form a URL's trip can give it."""
+    import re
+
     for value in values:
         for form in sorted(_encodings(value), key=len, reverse=True):  # longest first: no half-redacted forms
-            text = text.replace(form, "***")
+            # Case-insensitive: percent escapes may come back in lower case (%2b), or mixed.
+            text = re.sub(re.escape(form), "***", text, flags=re.IGNORECASE)
     return text
 
 
 def _encodings(value: str) -> set[str]:
     """The forms a secret takes on the way through clients and servers: as is, percent-encoded
-    (upper or lower case hex, once or twice), form-encoded (space as ``+``), and with each ``+``
-    read back as a space (a base64 session token's ``+`` when a server form-decodes the query)."""
+    (once or twice), form-encoded (space as ``+``), and with each ``+`` read back as a space (a
+    base64 session token's ``+`` when a server form-decodes the query)."""
     from urllib.parse import quote_plus
 
     from ._encoding import encode_query_component
@@ -56,15 +59,9 @@ def _encodings(value: str) -> set[str]:
     forms: set[str] = set()
     for plain in {value, value.replace("+", " ")}:
         once = encode_query_component(plain)
-        for form in (plain, once, encode_query_component(once), quote_plus(plain, safe="-_.~")):
-            forms.update((form, _lower_hex(form)))
+        forms.update((plain, once, encode_query_component(once), quote_plus(plain, safe="-_.~")))
     forms.discard("")
     return forms
-
-
-def _lower_hex(text: str) -> str:
-    parts = text.split("%")
-    return parts[0] + "".join("%" + part[:2].lower() + part[2:] for part in parts[1:])
 
 
 def _same(a: str, b: str) -> bool:
