@@ -50,6 +50,18 @@ def subprocess_env(home: Path, **extra: str) -> dict[str, str]:
             "PYTHONPATH": os.environ.get("PYTHONPATH", ""), **extra}
 
 
+def run_limited(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The command in a child with 768 MiB of address space and a minute: unbounded reading
+    fails there (MemoryError: an "unexpected" exit 255, or the timeout), never the machine."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))
+
+    return subprocess.run([sys.executable, "-m", "s3presign", *args], env=subprocess_env(home, **env),
+                          capture_output=True, text=True, timeout=60, preexec_fn=limit)
+
+
 # -- servers that misbehave -----------------------------------------------------------------------
 
 
@@ -104,18 +116,9 @@ def trickle(conn: socket.socket, stop: threading.Event) -> None:
 
 
 def test_an_endless_credential_endpoint_is_cut_off(home: Path) -> None:
-    # A memory limit far below what reading the stream whole would take: without the cap the
-    # command dies of MemoryError (an "unexpected" 255), with it, one clear line.
-    import resource
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))
-
     with raw_server(endless) as endpoint:
-        env = subprocess_env(home, AWS_CONTAINER_CREDENTIALS_FULL_URI=endpoint + "/creds")
         start = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "s3presign", "s3://my-bucket/k"], env=env,
-                              capture_output=True, text=True, timeout=60, preexec_fn=limit)
+        done = run_limited(home, "s3://my-bucket/k", AWS_CONTAINER_CREDENTIALS_FULL_URI=endpoint + "/creds")
     one_line_error(done.returncode, done.stdout, done.stderr, ExitCode.CONFIG, "container credentials")
     assert time.monotonic() - start < 20
 
@@ -197,13 +200,12 @@ def test_instance_metadata_redirect_is_not_followed(home: Path, monkeypatch: pyt
 # -- bounded child and file input ---------------------------------------------------------------------
 
 
-def test_a_flood_from_credential_process_is_cut_off(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_flood_from_credential_process_is_cut_off(home: Path) -> None:
     (home / "flood.py").write_text("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n")
     (home / ".aws" / "config").write_text(f"[default]\ncredential_process = {sys.executable} {home / 'flood.py'}\n")
-    monkeypatch.setenv("S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "60")
     start = time.monotonic()
-    code, out, err = run("s3://my-bucket/k")
-    one_line_error(code, out, err, ExitCode.CONFIG, "more than 1 MiB on stdout")
+    done = run_limited(home, "s3://my-bucket/k", S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT="50")
+    one_line_error(done.returncode, done.stdout, done.stderr, ExitCode.CONFIG, "more than 1 MiB on stdout")
     assert time.monotonic() - start < 15  # stopped at the cap, not at the timeout
 
 
@@ -231,9 +233,8 @@ def test_config_files_must_be_regular_files(home: Path, variable: str, kind: str
         os.mkfifo(path)
     elif kind == "directory":
         path = str(home)
-    # A subprocess, so that a hang (a FIFO with no writer) fails the test instead of the suite.
-    done = subprocess.run([sys.executable, "-m", "s3presign", "s3://my-bucket/k"],
-                          env=subprocess_env(home, **{variable: path}), capture_output=True, text=True, timeout=30)
+    # A limited child: a hang (a FIFO with no writer) or /dev/zero read whole fails the test, not the suite.
+    done = run_limited(home, "s3://my-bucket/k", **{variable: path})
     one_line_error(done.returncode, done.stdout, done.stderr, ExitCode.CONFIG, "not a regular file")
 
 
@@ -412,7 +413,8 @@ def test_explain_refuses_an_unreadable_error_file(keys: Path, tmp_path: Path, co
 
 def test_explain_reads_at_most_a_mebibyte_of_dev_zero(keys: Path) -> None:
     url = Presigner(Credentials("AKIDCLI", SECRET)).presign("b", "k")
-    one_line_error(*run("explain", url, "/dev/zero"), ExitCode.USAGE, "over 1 MiB")
+    done = run_limited(keys, "explain", url, "/dev/zero")
+    one_line_error(done.returncode, done.stdout, done.stderr, ExitCode.USAGE, "over 1 MiB")
 
 
 BAD_CONDITIONS = [
