@@ -221,7 +221,7 @@ def test_a_chatty_stderr_does_not_block_credential_process(home: Path) -> None:
 def test_credential_process_timeout_must_be_a_number(home: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     (home / ".aws" / "config").write_text("[default]\ncredential_process = true\n")
     monkeypatch.setenv("S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", value)
-    one_line_error(*run("s3://my-bucket/k"), ExitCode.CONFIG, "S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT")
+    one_line_error(*run("s3://my-bucket/k"), ExitCode.CONFIG, "S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT must be a number")
 
 
 @pytest.mark.parametrize("variable", ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"])
