@@ -19,7 +19,7 @@ import pytest
 from s3presign.cli import main
 
 from .http import Response, send
-from .seaweedfs import VERSIONED_BUCKET, Server
+from .seaweedfs import VERSIONED_BUCKET, Server, enable_versioning
 
 Run = Callable[..., dict[str, Any]]
 
@@ -116,13 +116,7 @@ def test_download_with_a_file_name(command: Run, seaweedfs: Server) -> None:
 
 def test_version_id(command: Run, seaweedfs: Server) -> None:
     run = command
-    from s3presign import Credentials, Presigner
-
-    signer = Presigner(Credentials(seaweedfs.access_key_id, seaweedfs.secret_access_key),
-                       endpoint_url=seaweedfs.endpoint_url)
-    versioning = signer.presign_details(VERSIONED_BUCKET, None, "PUT", params=[("versioning", "")]).url
-    body = b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>'
-    assert send(versioning, "PUT", body).status == 200
+    enable_versioning(seaweedfs)
     uri = f"s3://{VERSIONED_BUCKET}/doc.txt"
     first = _send(run(uri, "--http-method", "PUT"), b"version one").headers["x-amz-version-id"]
     assert _send(run(uri, "--http-method", "PUT"), b"version two").status == 200
