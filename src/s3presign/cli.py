@@ -40,8 +40,8 @@ s3presign - presigned URLs for Amazon S3 and S3-compatible stores
 
 usage:
   s3presign s3://BUCKET/KEY [options]      (BUCKET/KEY without s3:// works too)
-  s3presign inspect URL                    what a presigned URL (or POST JSON/policy) grants
-  s3presign verify URL [--http-method M] [--header 'N: v']   check it with your local secret
+  s3presign inspect URL|POST_JSON|FILE|-   what a presigned URL (or POST JSON/policy) grants
+  s3presign verify URL                     check it with your local secret (exit 0 valid, 1 not)
   s3presign explain URL [ERROR_FILE|-]     why S3 refused it (give S3's XML error response)
   s3presign - [options]                    one s3://BUCKET/KEY per line on stdin
   s3presign --input FILE [options]         one s3://BUCKET/KEY per line in FILE
@@ -50,7 +50,8 @@ usage:
   s3presign --version
 
 Prints a URL that lets anyone holding it make one request for one object until it expires.
-No network is needed: the URL is signed locally with your AWS credentials.
+The URL is signed locally with your AWS credentials: no network, unless a credential source
+is a service (a role, SSO, container or instance metadata) or --recursive lists a prefix.
 
 options:
   --expires-in SECONDS     how long the URL works: 1 to 604800 (7 days); default 3600
@@ -74,9 +75,19 @@ options:
                            string to sign on stderr (never the secret)
   --version                print the version and exit
 
+inspect, verify, explain:
+  --output table|json      table on a terminal, json otherwise
+  --http-method METHOD     verify/explain: the method the client used (default GET)
+  --header 'Name: value'   verify/explain: a signed header's value as sent (repeatable)
+  --profile NAME           verify/explain: where to look for the secret first
+
 configuration, as AWS CLI v2 reads it:
   credentials  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (ignored when --profile
-               is given), then the profile in ~/.aws/credentials, credential_process, ~/.aws/config
+               is given), then the profile's: assume role (role_arn with source_profile or
+               credential_source), web identity (web_identity_token_file, AWS_WEB_IDENTITY_TOKEN_FILE),
+               SSO (sso_session or sso_start_url), keys in ~/.aws/credentials, credential_process,
+               keys in ~/.aws/config; then container credentials (AWS_CONTAINER_CREDENTIALS_*) and
+               EC2 instance metadata
   profile      --profile, AWS_PROFILE, AWS_DEFAULT_PROFILE, default
   region       --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region
   endpoint     --endpoint-url, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, [services] s3 endpoint_url,
@@ -89,9 +100,10 @@ configuration, as AWS CLI v2 reads it:
 downloads (GET, HEAD): --version-id ID, --response-content-disposition, --response-content-type,
   --response-cache-control, --response-content-language, --response-content-encoding,
   --response-expires (each VALUE; S3 sends it back as that response header)
-uploads (PUT): --content-type, --content-md5, --checksum-crc32|crc32c|sha1|sha256 (base64),
+uploads (PUT): --content-type, --content-md5, --checksum-crc32, --checksum-crc32c,
+  --checksum-sha1, --checksum-sha256 (base64),
   --acl, --storage-class, --metadata NAME=VALUE (repeatable), --tagging 'k=v&k2=v2',
-  --sse AES256|aws:kms, --sse-kms-key-id ID, --sse-c-key-file FILE (also for GET/HEAD),
+  --sse AES256|aws:kms|aws:kms:dsse, --sse-kms-key-id ID, --sse-c-key-file FILE (also for GET/HEAD),
   --if-none-match '*'; multipart: --upload-id ID --part-number N (UploadPart)
 anything else: --param NAME=VALUE, --header 'Name: value' (repeatable)
   Every header is signed: the client must send it exactly (--output json lists them).
@@ -100,8 +112,8 @@ browser form upload (--http-method POST; a key ending in ${filename} takes the f
   --metadata NAME=VALUE, --success-action-status 200|201|204, --success-action-redirect URL,
   --condition JSON (repeatable), --expires-in
 
-exit codes: 0 ok, 252 bad command line, 253 configuration or credentials, 254 service error,
-255 other, 130 interrupted
+exit codes: 0 ok, 1 verify: the URL is invalid or expired, 252 bad command line, 253 configuration
+or credentials, 254 service error, 255 other, 130 interrupted
 """
 
 _VALUE_OPTIONS = {
