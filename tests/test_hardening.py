@@ -539,3 +539,10 @@ def test_verify_names_the_secret_variable(keys: Path) -> None:
     url = Presigner(Credentials("AKIDCLI", SECRET)).presign("b", "k", "PUT", 3600)
     assert s3presign.verify(url, method="PUT").reason.endswith("(secret from env AWS_SECRET_ACCESS_KEY)")
 
+
+
+def test_debug_escapes_header_values(keys: Path) -> None:
+    code, _, err = run("s3://b/k", "--header", "x-amz-meta-a: \x1b]0;pwned\x07", "--debug")
+    assert code == 0
+    assert_no_controls(err)
+    assert "x-amz-meta-a:\\x1b]0;pwned\\x07" in err

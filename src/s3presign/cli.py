@@ -295,8 +295,8 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     expires_in = _expires_in(str(options.get("expires_in", "3600")), str(resolved.signature_version.value))
     debug = bool(options.get("debug"))
     if debug:
-        for line in resolved.describe():
-            err.write(f"s3presign: debug: {line}\n")
+        for line in resolved.describe():  # values from config files: terminal-safe
+            err.write(f"s3presign: debug: {printable(line)}\n")
     signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
     credentials_expire = _credentials_expiry(signer, int(time.time()) + expires_in, bool(options.get("strict_expiry")),
                                              err)
@@ -336,9 +336,9 @@ def _debug_steps(err: TextIO, canonical: str, string_to_sign: str, hidden: list[
 
         canonical, string_to_sign = redact(canonical, hidden), redact(string_to_sign, hidden)
         err.write("s3presign: debug: (the session token and SSE-C key are shown as ***)\n")
-    if canonical:
-        err.write("s3presign: debug: canonical request:\n" + canonical + "\n")
-    err.write("s3presign: debug: string to sign:\n" + string_to_sign + "\n")
+    if canonical:  # header values as given: terminal-safe
+        err.write("s3presign: debug: canonical request:\n" + printable(canonical, keep_newlines=True) + "\n")
+    err.write("s3presign: debug: string to sign:\n" + printable(string_to_sign, keep_newlines=True) + "\n")
 
 
 def _curl(method: str, url: str, headers: dict[str, str], key: str, *, part: object = None) -> str:
