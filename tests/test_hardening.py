@@ -546,3 +546,16 @@ def test_debug_escapes_header_values(keys: Path) -> None:
     assert code == 0
     assert_no_controls(err)
     assert "x-amz-meta-a:\\x1b]0;pwned\\x07" in err
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("AWS_METADATA_SERVICE_TIMEOUT", "nan"), ("AWS_METADATA_SERVICE_TIMEOUT", "inf"),
+    ("AWS_METADATA_SERVICE_TIMEOUT", "-1"), ("AWS_METADATA_SERVICE_TIMEOUT", "1e308"),
+    ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "99999999999"), ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "0"),
+])
+def test_metadata_service_settings_in_range(home: Path, monkeypatch: pytest.MonkeyPatch, variable: str,
+                                            value: str) -> None:
+    monkeypatch.delenv("AWS_EC2_METADATA_DISABLED")
+    monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv(variable, value)
+    one_line_error(*run("s3://my-bucket/k"), ExitCode.CONFIG, variable)

@@ -529,8 +529,12 @@ def imds_credentials(env: Mapping[str, str], section: Section) -> Credentials | 
         timeout = float(str(env.get("AWS_METADATA_SERVICE_TIMEOUT") or section.get("metadata_service_timeout") or 1))
         attempts = int(str(env.get("AWS_METADATA_SERVICE_NUM_ATTEMPTS")
                            or section.get("metadata_service_num_attempts") or 1))
+        if not (0 < timeout <= 3600 and 1 <= attempts <= 100):  # also refuses nan and inf
+            raise ValueError("out of range")
     except ValueError:
-        raise ConfigurationError("the metadata service timeout and attempts must be numbers") from None
+        raise ConfigurationError("the metadata service timeout (AWS_METADATA_SERVICE_TIMEOUT, seconds, more than 0 "
+                                 "and at most 3600) and attempts (AWS_METADATA_SERVICE_NUM_ATTEMPTS, 1 to 100) "
+                                 "must be numbers in range") from None
     v1_disabled = str(env.get("AWS_EC2_METADATA_V1_DISABLED") or section.get("ec2_metadata_v1_disabled")
                       or "").lower() == "true"
 
