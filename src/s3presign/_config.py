@@ -170,7 +170,7 @@ class Resolved:
     """Everything needed to build a Presigner, each value with its source."""
 
     __slots__ = ("addressing_style", "credentials", "endpoint_url", "profile", "region", "signature_version",
-                 "use_accelerate", "use_dualstack", "use_fips")
+                 "use_accelerate", "use_dualstack", "use_fips", "store", "account_id")
 
     profile: Setting
     region: Setting
@@ -181,6 +181,8 @@ class Resolved:
     use_accelerate: Setting
     use_fips: Setting
     credentials: Setting
+    store: Setting  # a _stores.Store (--provider, profile s3presign_provider) or None
+    account_id: Setting
 
     def presigner_kwargs(self) -> dict[str, object]:
         """Keyword arguments for ``Presigner`` besides the credentials."""
@@ -203,6 +205,8 @@ class Resolved:
             if isinstance(value, Credentials):
                 token = ", with a session token" if value.session_token else ""
                 value = f"access key id {value.access_key_id}{token}"
+            elif name == "store" and value is not None:
+                value = getattr(value, "name", value)
             lines.append(f"{name} = {value} ({setting.source})")
         return lines
 
@@ -214,6 +218,8 @@ def resolve(
     endpoint_url: str | None = None,
     addressing_style: str | None = None,
     signature_version: str | None = None,
+    provider: str | None = None,
+    account_id: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Resolved:
     """Resolve settings and credentials: ``resolve(profile="dev")`` reads os.environ and ~/.aws."""
@@ -270,6 +276,16 @@ def resolve(
                               or from_profile("use_dualstack_endpoint"))
     out.use_accelerate = _flag(env, None, s3_setting("use_accelerate_endpoint"))
     out.use_fips = _flag(env, "AWS_USE_FIPS_ENDPOINT", from_profile("use_fips_endpoint"))
+    # Store presets (--provider; s3presign_* settings, which other AWS tools ignore) fill in what
+    # the flags, environment and profile left unset, and check what they set (see _stores).
+    out.account_id = (Setting(account_id, "--account-id") if account_id is not None
+                      else from_profile("s3presign_account_id") or Setting(None, "not set"))
+    out.store = (Setting(provider, "--provider") if provider is not None
+                 else from_profile("s3presign_provider") or Setting(None, "not set"))
+    if out.store.value is not None:
+        from ._stores import apply_preset
+
+        apply_preset(out)
     out.credentials = _credentials(env, files, name, section, where, explicit_profile=profile is not None,
                                    region=out.region.value if isinstance(out.region.value, str) else None)
     return out

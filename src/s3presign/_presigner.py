@@ -223,7 +223,33 @@ class Presigner:
         from ._config import resolve
 
         resolved = resolve(profile=profile, region=region, endpoint_url=endpoint_url)
+        if resolved.store.value is not None:  # the profile's s3presign_provider
+            from ._stores import build
+
+            return build(resolved.credentials.value, resolved.store.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
         return cls(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+
+    @classmethod
+    def for_provider(
+        cls,
+        name: str,
+        credentials: Credentials,
+        *,
+        region: str | None = None,
+        account_id: str | None = None,
+        endpoint_url: str | None = None,
+        addressing_style: str | None = None,
+        signature_version: str = "v4",
+    ) -> Presigner:
+        """A signer set up for a store, e.g. ``Presigner.for_provider("r2", creds, account_id="abc123")``.
+
+        The preset fills in the endpoint, region and addressing style (the arguments given win)
+        and the signer refuses what the store refuses (``s3presign providers`` lists them).
+        """
+        from ._stores import for_store
+
+        return for_store(name, credentials, region=region, account_id=account_id, endpoint_url=endpoint_url,
+                         addressing_style=addressing_style, signature_version=signature_version)
 
     @property
     def credentials(self) -> Credentials:

@@ -43,6 +43,7 @@ usage:
   s3presign inspect URL|POST_JSON|FILE|-   what a presigned URL (or POST JSON/policy) grants
   s3presign verify URL                     check it with your local secret (exit 0 valid, 1 not)
   s3presign explain URL [ERROR_FILE|-]     why S3 refused it (give S3's XML error response)
+  s3presign providers [NAME] [--output json]  store presets for --provider: limits and sources
   s3presign - [options]                    one s3://BUCKET/KEY per line on stdin
   s3presign --input FILE [options]         one s3://BUCKET/KEY per line in FILE
   s3presign s3://BUCKET/PREFIX/ --recursive [--include GLOB] [--exclude GLOB] [options]
@@ -61,6 +62,10 @@ options:
   --endpoint-url URL       an S3-compatible endpoint, e.g. http://127.0.0.1:9000 (alias --endpoint)
   --addressing-style STYLE auto (default), virtual or path
   --signature-version V    v4 (default) or v2 (legacy S3 signing, for old stores)
+  --provider NAME          a store preset: endpoint, region, style and limits of r2, gcs, b2, minio,
+                           wasabi, digitalocean, ... (s3presign providers; profile s3presign_provider)
+  --account-id ID          the account id (R2) or namespace (OCI) in the store's endpoint
+                           (profile s3presign_account_id)
   --output FORMAT          one URL: url (default), json {"url", "method", "expires_at", "headers"}
                            or curl; many: url (one per line), jsonl {"uri", "url", "expires_at"},
                            csv, tsv; POST: json (default) {"url", "fields", "expires_at"}, curl, html
@@ -125,6 +130,8 @@ _VALUE_OPTIONS = {
     "--endpoint": "endpoint_url",
     "--addressing-style": "addressing_style",
     "--signature-version": "signature_version",
+    "--provider": "provider",
+    "--account-id": "account_id",
     "--output": "output",
     "--input": "input",
     "--jobs": "jobs",
@@ -289,15 +296,27 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     except (ConfigurationError, InvalidRequestError) as exc:
         raise UsageError(str(exc)) from None
 
-    resolved = resolve(profile=options.get("profile"), region=options.get("region"),
-                       endpoint_url=options.get("endpoint_url"), addressing_style=style,
-                       signature_version=version)
+    try:
+        resolved = resolve(profile=options.get("profile"), region=options.get("region"),
+                           endpoint_url=options.get("endpoint_url"), addressing_style=style,
+                           signature_version=version, provider=options.get("provider"),
+                           account_id=options.get("account_id"))
+    except ConfigurationError as exc:
+        if getattr(exc, "from_flag", False):  # a store preset refusing a flag (see _stores)
+            raise UsageError(str(exc)) from None
+        raise
+    if options.get("account_id") is not None and resolved.store.value is None:
+        raise UsageError("--account-id goes with a store preset: add --provider r2 (or oci)")
     expires_in = _expires_in(str(options.get("expires_in", "3600")), str(resolved.signature_version.value))
     debug = bool(options.get("debug"))
     if debug:
         for line in resolved.describe():  # values from config files: terminal-safe
             err.write(f"s3presign: debug: {printable(line)}\n")
-    signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+    if resolved.store.value is not None:
+        signer = _store_signer(resolved, options, method, expires_in, err,
+                               parts=None if post else parts, fields=fields if post else None)
+    else:
+        signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
     credentials_expire = _credentials_expiry(signer, int(time.time()) + expires_in, bool(options.get("strict_expiry")),
                                              err)
     if post:
@@ -327,6 +346,58 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         out.write(_curl(method, details.url, headers, key, part=options.get("part_number")) + "\n")
     else:
         out.write(details.url + "\n")
+    return ExitCode.OK
+
+
+def _store_signer(resolved: Any, options: dict[str, Any], method: str, expires_in: int, err: TextIO, *,
+                  parts: Any, fields: dict[str, str] | None) -> Presigner:
+    """The signer for a store preset, after refusing (exit 252) what the store refuses."""
+    from ._stores import build, request_options
+
+    store = resolved.store.value
+    names = request_options(parts.params, parts.headers) if parts is not None else set()
+    if fields and "acl" in fields:
+        names.add("acl")
+    try:
+        warnings = store.check_request(method=method, expires_in=expires_in,
+                                       signature_version=str(resolved.signature_version.value),
+                                       addressing_style=str(resolved.addressing_style.value), options=names)
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
+    for warning in warnings:
+        err.write(f"s3presign: warning: {warning}\n")
+    return build(resolved.credentials.value, store, **resolved.presigner_kwargs())
+
+
+def _providers_command(argv: Sequence[str], out: TextIO) -> int:
+    """``s3presign providers``: the store presets, their limits and where each rule comes from."""
+    from ._stores import STORES, table
+
+    options = parse_args(argv)
+    output = options.pop("output", "table")
+    if set(options) - {"uri"} or output not in ("table", "json") or (options.get("uri") not in (None, *STORES)):
+        raise UsageError("s3presign providers takes an optional provider name and --output table|json")
+    rows: list[dict[str, Any]] = list(table())
+    if options.get("uri"):
+        store = STORES[str(options["uri"])]
+        rows = [{**row, "regions": ", ".join(store.regions or ()) or "-", "sources": store.sources}
+                for row in rows if row["name"] == store.name]
+    if output == "json":
+        import json
+
+        out.write(json.dumps(rows, indent=2) + "\n")
+        return ExitCode.OK
+    columns = ("name", "endpoint", "region", "style", "max_expiry", "unsupported", "not_documented")
+    widths = {c: max(len(c), *(len(row[c]) for row in rows)) for c in columns}
+    out.write("  ".join(c.replace("_", " ").ljust(widths[c]) for c in columns).rstrip() + "\n")
+    for row in rows:
+        out.write("  ".join(row[c].ljust(widths[c]) for c in columns).rstrip() + "\n")
+        if row.get("regions", "-") != "-":
+            out.write(f"  regions: {row['regions']}\n")
+        for rule, source in (row.get("sources") or {}).items():
+            out.write(f"  source of {rule}: {source}\n")
+    if not options.get("uri"):
+        out.write("\nSources for every rule: s3presign providers NAME, or the README's Providers section.\n")
     return ExitCode.OK
 
 
@@ -711,6 +782,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     try:
         if argv and argv[0] in ("inspect", "verify", "explain"):
             return _inspect_command(argv[0], argv[1:], out, err)
+        if argv and argv[0] == "providers":
+            return _providers_command(argv[1:], out)
         options = parse_args(argv)
         if options.get("help") or not argv:
             (out if options.get("help") else err).write(HELP)
