@@ -230,7 +230,7 @@ def test_credential_process_works(home: Path) -> None:
         ({"env": {"AWS_ACCESS_KEY_ID": "AKIDCLI"}}, [], "AWS_SECRET_ACCESS_KEY is not set"),
         ({"env": {"AWS_SECRET_ACCESS_KEY": SECRET}}, [], "AWS_ACCESS_KEY_ID is not set"),
         ({"credentials": "[default]\naws_access_key_id = AKIDCLI\n"}, [], "aws_secret_access_key is missing"),
-        ({"config": "region = eu-west-1\n"}, [], "config, line 1: 'region = eu-west-1' is outside any section"),
+        ({"config": "region = eu-west-1\n"}, [], "config, line 1: the setting 'region' is outside any section"),
         ({"config": "[default]\nregion\n"}, [], "config, line 2: expected 'name = value'"),
         ({"credentials": "[default]\naws_access_key_id = AKIDCLI\n  aws_secret_access_key\n[x\n"}, [],
          "credentials, line 4: malformed section header"),

@@ -559,3 +559,21 @@ def test_metadata_service_settings_in_range(home: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv(variable, value)
     one_line_error(*run("s3://my-bucket/k"), ExitCode.CONFIG, variable)
+
+
+@pytest.mark.parametrize("args", [["--version-id", "v\udcff"], ["--param", "a=\udcff"], ["--header", "x-a: \udcff"],
+                                  ["--region", "eu\udcff"]])
+def test_undecodable_option_values(keys: Path, args: list[str]) -> None:
+    one_line_error(*run("s3://b/k", *args), ExitCode.USAGE, "not UTF-8")
+
+
+@pytest.mark.parametrize("text", [
+    f"region = {SECRET}\n",  # a setting above the first section
+    f"[default]\naws_secret_access_key =\n{SECRET}\n",  # a value that lost its indent
+    f"[default]\ns3 =\n  {SECRET}\n",  # a nested line without '='
+])
+def test_config_errors_never_quote_a_secret(home: Path, text: str) -> None:
+    (home / ".aws" / "credentials").write_text(text)
+    code, out, err = run("s3://b/k")
+    one_line_error(code, out, err, ExitCode.CONFIG, "line")
+    assert SECRET not in err

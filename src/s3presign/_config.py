@@ -86,12 +86,15 @@ def parse_config(text: str, path: str) -> dict[str, Section]:
             close_section()
             current, raw, raw_lines, name = stripped[1:-1].strip(), {}, {}, None
             continue
-        if current is None or raw is None:
-            raise ConfigFileError(f"{path}, line {number}: {stripped!r} is outside any section; "
-                                  "put it under [default] or [profile NAME]")
         cut = min((i for i in (stripped.find("="), stripped.find(":")) if i > 0), default=-1)
+        # Messages name the setting, never the line: a misplaced line may hold a secret.
+        if current is None or raw is None:
+            what = f"the setting {stripped[:cut].strip()!r}" if cut > 0 else "a line"
+            raise ConfigFileError(f"{path}, line {number}: {what} is outside any section; "
+                                  "put it under [default] or [profile NAME]")
         if cut < 0:
-            raise ConfigFileError(f"{path}, line {number}: expected 'name = value', found {stripped!r}")
+            raise ConfigFileError(f"{path}, line {number}: expected 'name = value' (the line is not shown: it "
+                                  "may hold a secret)")
         name = stripped[:cut].strip().lower()
         raw[name] = [stripped[cut + 1:].strip()]
         raw_lines[name] = number
@@ -107,7 +110,7 @@ def _value(lines: list[str], path: str, number: int) -> str | dict[str, str]:
         key, sep, value = line.partition("=")
         if not sep or not key.strip():
             raise ConfigFileError(f"{path}, line {number + offset}: expected 'name = value' in the nested "
-                                  f"settings, found {line!r}")
+                                  "settings (the line is not shown: it may hold a secret)")
         nested[key.strip().lower()] = value.strip()
     return nested
 

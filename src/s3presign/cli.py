@@ -225,6 +225,14 @@ def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
     return options
 
 
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _expires_in(text: str, signature_version: str | None) -> int:
     try:
         value = int(text, 10)
@@ -239,6 +247,11 @@ def _expires_in(text: str, signature_version: str | None) -> int:
 
 
 def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
+    for name, value in options.items():  # undecodable bytes in argv arrive as lone surrogates
+        for text in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(text, str) and not _is_text(text):
+                what = "the S3 URI" if name == "uri" else f"--{name.replace('_', '-')}"
+                raise UsageError(f"{what} holds bytes that are not UTF-8 text: {text!r}")
     from ._config import resolve
     from ._endpoints import ADDRESSING_STYLES, _parse_endpoint_url, validate_region
     from ._presigner import Presigner
