@@ -104,7 +104,8 @@ SETTING_VALUES = st.one_of(st.sampled_from(["", "eu-west-1", "Mars_1", "http://1
                                             "virtual", "s3", "s3v4", "v9", "AKIDCLI", SECRET, "default", "p",
                                             "arn:aws:iam::123456789012:role/r", "Environment", "Bogus", "corp",
                                             "/nonexistent", "3600", "abc", "-1", "false", "true"]),
-                           st.text(alphabet=st.characters(blacklist_characters="\n\r"), max_size=20))
+                           st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=["Cs"]),
+                                   max_size=20))
 HEADERS = st.sampled_from(["[default]", "[profile p]", "[p]", "[sso-session corp]", "[services s]", "[", "[]",
                            "[profile]"])
 
@@ -117,7 +118,7 @@ def config_text(draw: st.DrawFn) -> str:
         if kind == 0:
             lines.append(draw(HEADERS))
         elif kind == 1:
-            lines.append(draw(st.text(max_size=30)))
+            lines.append(draw(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30)))
         else:
             name, value = draw(SETTINGS), draw(SETTING_VALUES)
             if name == "credential_process":  # it runs the command: only harmless ones
