@@ -577,3 +577,10 @@ def test_config_errors_never_quote_a_secret(home: Path, text: str) -> None:
     code, out, err = run("s3://b/k")
     one_line_error(code, out, err, ExitCode.CONFIG, "line")
     assert SECRET not in err
+
+
+@pytest.mark.parametrize("args", [["--header", "x-amz-meta-a: \udcff"], ["--http-method", "P\udcff"],
+                                  ["--profile", "p\udcff"]])
+def test_undecodable_values_for_verify(keys: Path, args: list[str]) -> None:
+    url = Presigner(Credentials("AKIDCLI", SECRET)).presign("b", "k", "PUT", headers={"x-amz-meta-a": "1"})
+    one_line_error(*run("verify", url, *args), ExitCode.USAGE, "not UTF-8")

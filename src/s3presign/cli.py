@@ -246,12 +246,17 @@ def _expires_in(text: str, signature_version: str | None) -> int:
     return value
 
 
-def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
-    for name, value in options.items():  # undecodable bytes in argv arrive as lone surrogates
+def _check_text(options: dict[str, Any], *, skip: tuple[str, ...] = ()) -> None:
+    """Undecodable bytes in argv arrive as lone surrogates: refuse them in any value that is signed or sent."""
+    for name, value in options.items():
         for text in value if isinstance(value, (list, tuple)) else (value,):
-            if isinstance(text, str) and not _is_text(text):
+            if name not in skip and isinstance(text, str) and not _is_text(text):
                 what = "the S3 URI" if name == "uri" else f"--{name.replace('_', '-')}"
                 raise UsageError(f"{what} holds bytes that are not UTF-8 text: {text!r}")
+
+
+def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
+    _check_text(options, skip=("input",))  # a file name may be any bytes
     from ._config import resolve
     from ._endpoints import ADDRESSING_STYLES, _parse_endpoint_url, validate_region
     from ._presigner import Presigner
@@ -518,6 +523,7 @@ def _inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO
     if options.get("help"):
         out.write(HELP)
         return ExitCode.OK
+    _check_text(options, skip=("uri", "more"))  # the URL gets its own message; a file name may be any bytes
     allowed = {"uri", "output", "method", "header", "profile", "debug", "more"}
     unexpected = sorted(set(options) - allowed)
     if unexpected:
