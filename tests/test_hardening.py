@@ -584,3 +584,26 @@ def test_config_errors_never_quote_a_secret(home: Path, text: str) -> None:
 def test_undecodable_values_for_verify(keys: Path, args: list[str]) -> None:
     url = Presigner(Credentials("AKIDCLI", SECRET)).presign("b", "k", "PUT", headers={"x-amz-meta-a": "1"})
     one_line_error(*run("verify", url, *args), ExitCode.USAGE, "not UTF-8")
+
+
+def test_a_failed_sso_cache_write_leaves_the_old_login_whole(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A crash between writing and renaming: the AWS CLI, which reads the same file, must still find
+    # the old login whole, and no temporary file may be left behind.
+    (home / ".aws" / "config").write_text(SSO_CONFIG)
+    refresh = {"clientId": "client-1", "clientSecret": "client-secret", "refreshToken": "refresh-1"}
+    cache = _sso_cache(home, timedelta(hours=-1), **refresh, registrationExpiresAt=_iso(timedelta(days=30)))
+    before = cache.read_text()
+
+    def crash(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    handler = fake_services.sso(access_token="cached-access-token", refresh=refresh, account="111122223333",
+                                role="Developer", key_id="ASIASSOEXAMPLE", expiration_ms=int((time.time() + 3600) * 1000))
+    with fake_services.serve(handler) as (endpoint, _):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", endpoint)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", endpoint)
+        monkeypatch.setattr(os, "fsync", crash)
+        code, out, err = run("s3://my-bucket/k", "--profile", "dev")
+    assert code == 0, err  # the cache is optional: the URL is still made with the fresh token
+    assert cache.read_text() == before
+    assert [p.name for p in cache.parent.iterdir()] == [cache.name]
