@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium test demo serve bench clean
+.PHONY: install chromium uppy test demo serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,18 @@ chromium:
 	  echo "installing Debian's chromium package for the browser test"; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+## make uppy: real Uppy (@uppy/core, @uppy/aws-s3 from npm, versions locked) bundled by esbuild for the
+## service's browser test; Debian's nodejs and npm if they are missing
+UPPY_BUNDLE := tests/uppy/dist/uppy-test.js
+uppy: $(UPPY_BUNDLE)
+$(UPPY_BUNDLE): tests/uppy/package.json tests/uppy/package-lock.json tests/uppy/entry.js
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's nodejs and npm for the Uppy bundle"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd tests/uppy && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
 ## make test: type-check, then the whole suite (starts its own SeaweedFS on loopback)
-test: $(STAMP) chromium
+test: $(STAMP) chromium uppy
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
@@ -40,6 +50,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_presign.py
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_bulk.py
+	$(PY) benchmarks/bench_serve.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis build src/*.egg-info tests/uppy/node_modules tests/uppy/dist

@@ -215,6 +215,8 @@ class Presigner:
         profile: str | None = None,
         region: str | None = None,
         endpoint_url: str | None = None,
+        *,
+        addressing_style: str | None = None,
     ) -> Presigner:
         """A signer configured as AWS CLI v2 would be: ``Presigner.from_config(profile="dev")``.
 
@@ -222,7 +224,8 @@ class Presigner:
         """
         from ._config import resolve
 
-        resolved = resolve(profile=profile, region=region, endpoint_url=endpoint_url)
+        resolved = resolve(profile=profile, region=region, endpoint_url=endpoint_url,
+                           addressing_style=addressing_style)
         if resolved.store.value is not None:  # the profile's s3presign_provider
             from ._stores import build
 

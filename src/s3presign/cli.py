@@ -47,6 +47,7 @@ usage:
   s3presign - [options]                    one s3://BUCKET/KEY per line on stdin
   s3presign --input FILE [options]         one s3://BUCKET/KEY per line in FILE
   s3presign s3://BUCKET/PREFIX/ --recursive [--include GLOB] [--exclude GLOB] [options]
+  s3presign serve --config FILE [--host 127.0.0.1] [--port 8080]   the signing service (s3presign[serve])
   s3presign help | --help | -h
   s3presign --version
 
@@ -803,6 +804,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             return _inspect_command(argv[0], argv[1:], out, err)
         if argv and argv[0] == "providers":
             return _providers_command(argv[1:], out)
+        if argv and argv[0] == "serve":  # the signing service: its imports load only here
+            from .service._serve import serve
+
+            return serve(argv[1:], err=err)
         options = parse_args(argv)
         if options.get("help") or not argv:
             (out if options.get("help") else err).write(HELP)

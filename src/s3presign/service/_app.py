@@ -1,0 +1,566 @@
+"""The signing service as a plain ASGI application: routes, CORS, authentication, grants.
+
+Theory of operation. Each HTTP request goes through the same steps:
+
+1. CORS (https://fetch.spec.whatwg.org/#http-cors-protocol): a preflight (OPTIONS with
+   Access-Control-Request-Method) is answered 204 for a configured origin and 403 otherwise; any
+   other request that carries an Origin that is neither configured nor the service's own is
+   refused, so a page on another site cannot use a browser's path token.
+2. Who is calling: the host application's ``identify(scope)`` hook (a mounted app's own
+   session), else ``Authorization: Bearer TOKEN``, else a JWT in the path (``/t/JWT/s3/...``):
+   @uppy/aws-s3 sends no Authorization header, so its ``companionEndpoint`` carries the token.
+   None of these: 401. Then the caller's rate limit: 429.
+3. The route: the ones @uppy/aws-s3 6.x calls in ``companionEndpoint`` mode (read from its
+   ``CompanionS3`` client), plus ``/download``, ``/upload`` and ``/healthz``. Uploads get keys
+   built by the first rule that lets the caller presign that method for that content type;
+   routes that take a key back accept it only if one of the caller's rules could have built it.
+   Outside the rules: 403 with a one-line reason. Every grant and refusal goes to the audit log.
+
+Sizes are enforced by the store where it can: a POST form carries ``content-length-range``, a
+presigned PUT signs Content-Length. Multipart parts cannot carry a size, so part numbers are
+capped at what ``max_size`` needs (every part but the last is at least 5 MiB) and the total is
+checked against ListParts before CompleteMultipartUpload; a too-large upload is aborted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import sys
+import time
+import uuid
+from base64 import b64encode
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl
+
+from .._encoding import encode_path
+from .._errors import Error, InvalidRequestError, ServiceError
+from ._audit import AuditLog
+from ._auth import AuthError, Caller, RateLimiter, authenticate
+from ._policy import Policy, Rule, sanitize_filename, valid_identity
+from ._s3calls import S3Calls
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, MutableMapping
+    from typing import Any
+
+    from .._presigner import Presigner
+
+    Scope = MutableMapping[str, Any]
+    Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+    Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+    Identify = Callable[[Scope], Any]  # -> client name | (client, identity) | None, or an awaitable of one
+
+__all__ = ["App"]
+
+_CHALLENGE = {"www-authenticate": "Bearer"}  # RFC 6750, section 3
+MAX_BODY = 1 << 20  # a Complete with 10,000 parts is about 600 KB of JSON
+_CONTENT_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[ -~]*)?")
+_ETAG = re.compile(r'"?[ -~]{1,128}"?')
+_PURPOSE = {"POST": "form uploads", "PUT": "uploads and multipart parts", "GET": "downloads"}
+_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    (method, re.compile(pattern), name) for method, pattern, name in [
+        ("GET", r"/healthz", "healthz"),
+        ("GET", r"/s3/params", "params"),
+        ("POST", r"/s3/multipart", "create"),
+        ("GET", r"/s3/multipart/(?P<upload_id>[^/]+)/(?P<part>[0-9]{1,5})", "sign_part"),
+        ("GET", r"/s3/multipart/(?P<upload_id>[^/]+)", "list_parts"),
+        ("POST", r"/s3/multipart/(?P<upload_id>[^/]+)/complete", "complete"),
+        ("DELETE", r"/s3/multipart/(?P<upload_id>[^/]+)", "abort"),
+        ("GET", r"/download", "download"),
+        ("POST", r"/upload", "upload"),
+    ]
+]
+
+
+class Refusal(Exception):
+    """A request the service will not serve: an HTTP status and a one-line reason."""
+
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.headers = headers or {}
+        self.caller_fields: dict[str, str] = {}
+
+
+class _Request:
+    __slots__ = ("body", "headers", "method", "path", "query", "route", "scope")
+
+    def __init__(self, scope: Scope, path: str) -> None:
+        self.scope = scope
+        self.method: str = scope["method"]
+        self.path = path
+        self.route = path
+        self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        raw = scope.get("query_string", b"").decode("utf-8", "replace")
+        self.query = parse_qsl(raw, keep_blank_values=True)
+        self.body = b""
+
+    def arg(self, name: str, *, required: bool = True) -> str | None:
+        for key, value in self.query:
+            if key == name:
+                return str(value)
+        if required:
+            raise Refusal(400, f"the query parameter {name} is missing")
+        return None
+
+    def json(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.body or b"{}")
+        except ValueError:
+            raise Refusal(400, "the request body is not JSON") from None
+        if not isinstance(data, dict):
+            raise Refusal(400, "the request body must be a JSON object")
+        return data
+
+
+class App:
+    """The signing service, an ASGI app: ``App(load_policy("presign.toml"))``, or mounted in FastAPI with
+    ``app.mount("/presign", App(policy, identify=lambda scope: scope["session"].get("user")))``.
+
+    ``identify(scope)`` (plain or async) names the caller from the host application's own session:
+    a ``[[clients]]`` name, or ``(client name, identity)``; None falls back to bearer tokens and
+    path JWTs. ``signer`` defaults to ``Presigner.from_config`` with the policy's ``[s3]`` settings,
+    built once; its current credentials are read at every call, so refreshing credentials work.
+    """
+
+    def __init__(self, policy: Policy, *, signer: Presigner | None = None, identify: Identify | None = None,
+                 audit: AuditLog | None = None) -> None:
+        if signer is None:
+            from .._presigner import Presigner
+
+            s3 = policy.s3
+            signer = Presigner.from_config(profile=s3.profile, region=s3.region, endpoint_url=s3.endpoint_url,
+                                           addressing_style=s3.addressing_style)
+        self.policy = policy
+        self.signer = signer
+        self.identify = identify
+        self.audit = audit if audit is not None else AuditLog(policy.server.audit_log)
+        self.s3 = S3Calls(signer, timeout=policy.s3.timeout)
+        self.limiter = RateLimiter()
+        self._origins = frozenset(policy.server.cors_origins)
+        # No POST Object: said by the policy, or by the store preset the AWS profile names (R2, B2, ...).
+        store: Any = getattr(signer, "store", None)
+        self._no_post = ("[s3] post_object = false" if not policy.s3.post_object
+                         else f"{store.title}, the profile's provider" if getattr(store, "post", None) is False
+                         else None)
+
+    # -- ASGI ---------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":  # no websocket routes: refuse the handshake
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.audit.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "/")
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):  # mounted (Starlette keeps the full path in newer versions)
+            path = path[len(root):] or "/"
+        request = _Request(scope, path)
+        cors = self._cors_headers(request)
+        extra: dict[str, str] = {}
+        try:
+            if request.method == "OPTIONS":
+                status, answer = self._preflight(request, cors)
+            else:
+                if cors is None:
+                    raise Refusal(403, f"the origin {request.headers.get('origin')} is not allowed (cors_origins)")
+                status, answer = await self._serve(request, receive)
+        except Refusal as refusal:
+            status, answer, extra = refusal.status, {"error": refusal.reason}, refusal.headers
+            if status != 404:
+                self.audit.write("deny", route=request.route, status=status, reason=refusal.reason,
+                                 remote=_remote(scope), **refusal.caller_fields)
+        except Exception as exc:  # a bug: one line on stderr, never the request (it may hold a token)
+            sys.stderr.write(f"s3presign serve: unexpected {type(exc).__name__} on {request.route}: {exc}\n")
+            status, answer = 500, {"error": "internal error; see the service's log"}
+        await _respond(send, status, answer, {**(cors or {}), **extra})
+
+    # -- CORS ---------------------------------------------------------------------------------
+
+    def _cors_headers(self, request: _Request) -> dict[str, str] | None:
+        """Headers for an allowed origin ({} without an Origin or for our own); None for a foreign one."""
+        origin = request.headers.get("origin")
+        if origin is None:
+            return {}
+        if "*" in self._origins or origin.lower() in self._origins:
+            return {"access-control-allow-origin": origin, "vary": "Origin"}
+        scheme = request.scope.get("scheme", "http")
+        if origin.lower() == f"{scheme}://{request.headers.get('host', '')}".lower():
+            return {}
+        return None
+
+    def _preflight(self, request: _Request, cors: dict[str, str] | None) -> tuple[int, object]:
+        if "access-control-request-method" not in request.headers:
+            return 204, None
+        if not cors:
+            raise Refusal(403, f"the origin {request.headers.get('origin')} is not allowed (cors_origins)")
+        cors.update({"access-control-allow-methods": "GET, POST, DELETE",
+                     "access-control-allow-headers": "authorization, content-type",
+                     "access-control-max-age": "600"})
+        return 204, None
+
+    # -- dispatch -----------------------------------------------------------------------------
+
+    async def _serve(self, request: _Request, receive: Receive) -> tuple[int, object]:
+        path = request.path
+        token = None
+        if path.startswith("/t/"):
+            token, _, rest = path[3:].partition("/")
+            path = "/" + rest
+            request.route = "/t/***" + path  # the audit log never sees the token
+        allowed = []
+        for method, pattern, name in _ROUTES:
+            found = pattern.fullmatch(path)
+            if found:
+                if method == request.method:
+                    break
+                allowed.append(method)
+        else:
+            if allowed:
+                raise Refusal(405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}",
+                              {"allow": ", ".join(allowed)})
+            raise Refusal(404, f"no route {path}")
+        if name == "healthz":
+            return 200, {"ok": True}
+        request.body = await _read_body(receive)
+        caller = await self._caller(request, token)
+        try:
+            wait = self.limiter.allow(caller, now=time.monotonic())
+            if wait:
+                raise Refusal(429, f"client {caller.name} is over its rate limit; retry in {wait:.1f}s",
+                              {"retry-after": str(math.ceil(wait))})
+            handler = getattr(self, f"_route_{name}")
+            result: tuple[int, object] = await handler(request, caller, **found.groupdict())
+            return result
+        except ServiceError as exc:  # S3 refused a call the service made, or could not be reached
+            refusal = Refusal(502, str(exc))
+            refusal.caller_fields = {"client": caller.name, "identity": caller.identity}
+            raise refusal from None
+        except Refusal as refusal:
+            refusal.caller_fields = {"client": caller.name, "identity": caller.identity}
+            raise
+
+    async def _caller(self, request: _Request, path_token: str | None) -> Caller:
+        if self.identify is not None:
+            named = self.identify(request.scope)
+            if asyncio.iscoroutine(named) or isinstance(named, asyncio.Future):
+                named = await named
+            if named is not None:
+                client, identity = (named, named) if isinstance(named, str) else named
+                spec = self.policy.client(client)
+                if spec is None:
+                    raise Refusal(403, f"the host application named client {client!r}, which the policy does not define")
+                if not valid_identity(identity):
+                    raise Refusal(403, f"the host application named identity {identity!r}: use letters, digits "
+                                       "and @+=._- (it becomes part of keys)")
+                return Caller(spec, identity, "hook")
+        header = request.headers.get("authorization")
+        try:
+            if header is not None:
+                scheme, _, token = header.partition(" ")
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise AuthError("the Authorization header must be 'Bearer TOKEN'")
+                return authenticate(self.policy, token.strip(), now=time.time())
+            if path_token:
+                return authenticate(self.policy, path_token, now=time.time(), in_path=True)
+        except AuthError as exc:
+            raise Refusal(401, str(exc), _CHALLENGE) from None
+        raise Refusal(401, "no credentials: send 'Authorization: Bearer TOKEN', or put a JWT in the path (/t/JWT/s3/...)",
+                      _CHALLENGE)
+
+    # -- rules --------------------------------------------------------------------------------
+
+    def _upload_rule(self, caller: Caller, method: str, content_type: str) -> Rule:
+        rules = [r for r in self.policy.rules_for(caller.name) if method in r.methods]
+        if not rules:
+            raise Refusal(403, f"no rule lets client {caller.name} presign {method} ({_PURPOSE[method]})")
+        for rule in rules:
+            if rule.allows_type(content_type):
+                return rule
+        allowed = sorted({t for r in rules for t in r.content_types})
+        raise Refusal(403, f"content type {content_type} is not allowed for client {caller.name} "
+                           f"(allowed: {', '.join(allowed)})")
+
+    def _key_rule(self, caller: Caller, method: str, key: str) -> Rule:
+        rules = [r for r in self.policy.rules_for(caller.name) if method in r.methods]
+        if not rules:
+            raise Refusal(403, f"no rule lets client {caller.name} presign {method} ({_PURPOSE[method]})")
+        for rule in rules:
+            if rule.allows_key(key, identity=caller.identity, max_filename_bytes=self.policy.server.max_filename_bytes):
+                return rule
+        raise Refusal(403, f"the key {key!r} is outside the keys client {caller.name} may use for {method}")
+
+    def _new_key(self, rule: Rule, caller: Caller, filename: object) -> str:
+        """The key for a new upload: the rule's template with the caller, a new UUID and the sanitised name."""
+        if not isinstance(filename, str) or not filename:
+            raise Refusal(400, "the file name is missing")
+        try:
+            name = sanitize_filename(filename, max_bytes=self.policy.server.max_filename_bytes)
+        except ValueError as exc:
+            raise Refusal(400, str(exc)) from None
+        key = rule.build_key(identity=caller.identity, uuid=str(uuid.uuid4()), filename=name)
+        if len(key.encode("utf-8")) > 1024:
+            raise Refusal(400, f"the key would be {len(key.encode())} bytes; S3 allows 1024: use a shorter file name")
+        return key
+
+    def _grant(self, request: _Request, caller: Caller, method: str, rule: Rule, key: str, expires_at: str,
+               **extra: object) -> None:
+        self.audit.write("grant", client=caller.name, identity=caller.identity, auth=caller.how, route=request.route,
+                         method=method, bucket=rule.bucket, key=key, expires_at=expires_at,
+                         remote=_remote(request.scope), **extra)
+
+    def _s3_event(self, request: _Request, caller: Caller, action: str, rule: Rule, key: str, **extra: object) -> None:
+        self.audit.write("s3", client=caller.name, identity=caller.identity, auth=caller.how, route=request.route,
+                         action=action, bucket=rule.bucket, key=key, remote=_remote(request.scope), **extra)
+
+    def _location(self, rule: Rule, key: str) -> str:
+        return self.signer.endpoint(rule.bucket).url_prefix + encode_path(key)
+
+    # -- routes: @uppy/aws-s3 (companionEndpoint) ---------------------------------------------
+
+    async def _route_params(self, request: _Request, caller: Caller) -> tuple[int, object]:
+        """GET /s3/params?filename=&type=&metadata[k]= -> {url, fields}: a POST form upload."""
+        if self._no_post:
+            raise Refusal(501, f"this store has no POST Object ({self._no_post}); configure Uppy with "
+                               "shouldUseMultipart: true so every file goes up in parts")
+        content_type = _content_type(request.arg("type", required=False))
+        rule = self._upload_rule(caller, "POST", content_type)
+        key = self._new_key(rule, caller, request.arg("filename"))
+        metadata = {k[9:-1]: v for k, v in request.query if k.startswith("metadata[") and k.endswith("]")}
+        fields = {"Content-Type": content_type, **_metadata_headers(rule, metadata)}
+        conditions: list[object] = [{name: value} for name, value in fields.items()]
+        if rule.max_size is not None:
+            conditions.append(["content-length-range", 0, rule.max_size])
+        post = self._sign(lambda: self.signer.presign_post(rule.bucket, key, expires_in=rule.max_expires_in,
+                                                           conditions=conditions, fields=fields))
+        expires_at = _iso(post.expires_at.timestamp())
+        self._grant(request, caller, "POST", rule, key, expires_at, content_type=content_type, max_size=rule.max_size)
+        return 200, {"url": post.url, "fields": post.fields, "key": key, "bucket": rule.bucket,
+                     "expires_at": expires_at}
+
+    async def _route_create(self, request: _Request, caller: Caller) -> tuple[int, object]:
+        """POST /s3/multipart {filename, type, metadata} -> {key, uploadId}: CreateMultipartUpload."""
+        body = request.json()
+        content_type = _content_type(body.get("type"))
+        rule = self._upload_rule(caller, "PUT", content_type)
+        key = self._new_key(rule, caller, body.get("filename"))
+        metadata = _dict(body.get("metadata"))
+        headers = {"Content-Type": content_type, **_metadata_headers(rule, metadata)}
+        upload_id = await asyncio.to_thread(self.s3.create_multipart_upload, rule.bucket, key, headers=headers)
+        self._s3_event(request, caller, "CreateMultipartUpload", rule, key, upload_id=upload_id,
+                       content_type=content_type)
+        return 200, {"key": key, "uploadId": upload_id, "bucket": rule.bucket}
+
+    async def _route_sign_part(self, request: _Request, caller: Caller, upload_id: str, part: str) -> tuple[int, object]:
+        """GET /s3/multipart/{uploadId}/{partNumber}?key= -> {url}: a presigned UploadPart."""
+        key = str(request.arg("key"))
+        rule = self._key_rule(caller, "PUT", key)
+        number = int(part)
+        if not 1 <= number <= rule.max_parts:
+            limit = (f"an upload of at most {rule.max_size} bytes (max_size) needs at most {rule.max_parts} parts"
+                     if rule.max_size is not None else "S3 part numbers run from 1 to 10000")
+            raise Refusal(403, f"part {number} is out of range: {limit}")
+        signed = self._sign(lambda: self.signer.presign_request(
+            rule.bucket, key, method="PUT", expires_in=rule.max_expires_in,
+            params={"partNumber": str(number), "uploadId": upload_id}))
+        expires_at = _iso(signed.expires_at.timestamp())
+        self._grant(request, caller, "PUT", rule, key, expires_at, upload_id=upload_id, part_number=number)
+        return 200, {"url": signed.url, "expires_at": expires_at}
+
+    async def _route_list_parts(self, request: _Request, caller: Caller, upload_id: str) -> tuple[int, object]:
+        """GET /s3/multipart/{uploadId}?key= -> [{PartNumber, ETag, Size}]: ListParts."""
+        key = str(request.arg("key"))
+        rule = self._key_rule(caller, "PUT", key)
+        parts = await asyncio.to_thread(self.s3.list_parts, rule.bucket, key, upload_id)
+        self._s3_event(request, caller, "ListParts", rule, key, upload_id=upload_id)
+        return 200, [p.as_uppy() for p in parts]
+
+    async def _route_complete(self, request: _Request, caller: Caller, upload_id: str) -> tuple[int, object]:
+        """POST /s3/multipart/{uploadId}/complete?key= {parts} -> {location, bucket, key}."""
+        key = str(request.arg("key"))
+        rule = self._key_rule(caller, "PUT", key)
+        parts = _parts(request.json().get("parts"))
+        if rule.max_size is not None:
+            listed = {p.number: p.size for p in await asyncio.to_thread(self.s3.list_parts, rule.bucket, key, upload_id)}
+            total = sum(listed.get(number, 0) for number, _ in parts)
+            if total > rule.max_size:
+                await asyncio.to_thread(self.s3.abort_multipart_upload, rule.bucket, key, upload_id)
+                self._s3_event(request, caller, "AbortMultipartUpload", rule, key, upload_id=upload_id, size=total)
+                raise Refusal(403, f"the upload is {total} bytes; rule #{rule.number} allows at most {rule.max_size} "
+                                   "(max_size), so it was aborted")
+        await asyncio.to_thread(self.s3.complete_multipart_upload, rule.bucket, key, upload_id, parts)
+        self._s3_event(request, caller, "CompleteMultipartUpload", rule, key, upload_id=upload_id)
+        return 200, {"location": self._location(rule, key), "bucket": rule.bucket, "key": key}
+
+    async def _route_abort(self, request: _Request, caller: Caller, upload_id: str) -> tuple[int, object]:
+        """DELETE /s3/multipart/{uploadId}?key=: AbortMultipartUpload."""
+        key = str(request.arg("key"))
+        rule = self._key_rule(caller, "PUT", key)
+        await asyncio.to_thread(self.s3.abort_multipart_upload, rule.bucket, key, upload_id)
+        self._s3_event(request, caller, "AbortMultipartUpload", rule, key, upload_id=upload_id)
+        return 200, {}
+
+    # -- routes: plain JSON -------------------------------------------------------------------
+
+    async def _route_download(self, request: _Request, caller: Caller) -> tuple[int, object]:
+        """GET /download?key=K[&expires_in=N] -> {url, expires_at}."""
+        key = str(request.arg("key"))
+        rule = self._key_rule(caller, "GET", key)
+        expires_in = _expires_in(request.arg("expires_in", required=False), rule)
+        now = datetime.now(timezone.utc)
+        # presign() is the signer's fast path (signing key and per-second state cached); the URL stops
+        # working at its expiry or when the credentials that signed it expire, whichever is first.
+        url = self._sign(lambda: self.signer.presign(rule.bucket, key, "GET", expires_in, now=now))
+        ends = int(now.timestamp()) + expires_in
+        credentials_end = self.signer.credentials.expires_at
+        if credentials_end is not None:
+            ends = min(ends, int(credentials_end.timestamp()))
+        expires_at = _iso(ends)
+        self._grant(request, caller, "GET", rule, key, expires_at)
+        return 200, {"url": url, "expires_at": expires_at}
+
+    async def _route_upload(self, request: _Request, caller: Caller) -> tuple[int, object]:
+        """POST /upload {filename, type, size[, expires_in, metadata]} -> {url, method, headers, key, expires_at}:
+        a presigned PUT with Content-Type and Content-Length signed, so the store refuses other sizes."""
+        body = request.json()
+        content_type = _content_type(body.get("type"))
+        rule = self._upload_rule(caller, "PUT", content_type)
+        size = body.get("size")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise Refusal(400, "size must be the file's size in bytes, a whole number")
+        if rule.max_size is not None and size > rule.max_size:
+            raise Refusal(403, f"size {size} is more than rule #{rule.number}'s max_size {rule.max_size}")
+        expires = body.get("expires_in")
+        expires_in = _expires_in(None if expires is None else str(expires), rule)
+        key = self._new_key(rule, caller, body.get("filename"))
+        metadata = _dict(body.get("metadata"))
+        headers = {"Content-Type": content_type, "Content-Length": str(size), **_metadata_headers(rule, metadata)}
+        signed = self._sign(lambda: self.signer.presign_request(rule.bucket, key, method="PUT", expires_in=expires_in,
+                                                                headers=headers))
+        expires_at = _iso(signed.expires_at.timestamp())
+        self._grant(request, caller, "PUT", rule, key, expires_at, size=size, content_type=content_type)
+        return 200, {"url": signed.url, "method": "PUT", "headers": signed.headers, "key": key,
+                     "bucket": rule.bucket, "expires_at": expires_at}
+
+    @staticmethod
+    def _sign(make: Callable[[], Any]) -> Any:
+        try:
+            return make()
+        except InvalidRequestError as exc:
+            raise Refusal(400, str(exc)) from None
+        except Error as exc:  # credentials that could not be refreshed, for instance
+            raise Refusal(503, f"cannot sign now: {exc}") from None
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _remote(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _content_type(value: object) -> str:
+    """The file's type as the client gave it (Uppy sends application/octet-stream when unknown)."""
+    if value is None or value == "":
+        return "application/octet-stream"
+    if not isinstance(value, str) or len(value) > 255 or not _CONTENT_TYPE.fullmatch(value):
+        raise Refusal(400, f"type {value!r} is not a media type like text/plain")
+    return value
+
+
+def _expires_in(value: str | None, rule: Rule) -> int:
+    if value is None:
+        return rule.max_expires_in
+    if not value.isdigit() or int(value) < 1:
+        raise Refusal(400, f"expires_in must be a whole number of seconds, at least 1, not {value!r}")
+    if int(value) > rule.max_expires_in:
+        raise Refusal(403, f"expires_in {value} is more than rule #{rule.number}'s max_expires_in {rule.max_expires_in}")
+    return int(value)
+
+
+def _metadata_headers(rule: Rule, metadata: dict[str, Any]) -> dict[str, str]:
+    """x-amz-meta-* for the metadata names the rule keeps; non-ASCII values RFC 2047-encoded, as S3 asks
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html#UserMetadata)."""
+    headers: dict[str, str] = {}
+    for name, value in metadata.items():
+        if not isinstance(name, str) or name.lower() not in rule.metadata or value is None:
+            continue
+        text = str(value)
+        if not all(" " <= c <= "~" for c in text) or text != text.strip():
+            text = "=?UTF-8?B?" + b64encode(text.encode("utf-8")).decode("ascii") + "?="
+        headers[f"x-amz-meta-{name.lower()}"] = text
+    if sum(len(k) + len(v) for k, v in headers.items()) > 2048:
+        raise Refusal(400, "the metadata is larger than the 2 KB S3 allows")
+    return headers
+
+
+def _parts(value: object) -> list[tuple[int, str]]:
+    if not isinstance(value, list) or not value or len(value) > 10000:
+        raise Refusal(400, "parts must be a list of {PartNumber, ETag}, 1 to 10000 of them")
+    parts = []
+    for item in value:
+        number = item.get("PartNumber") if isinstance(item, dict) else None
+        etag = item.get("ETag") if isinstance(item, dict) else None
+        if isinstance(number, str) and number.isdigit():
+            number = int(number)
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 10000:
+            raise Refusal(400, f"PartNumber {number!r} is not a part number (1 to 10000)")
+        if not isinstance(etag, str) or not _ETAG.fullmatch(etag):
+            raise Refusal(400, f"the ETag of part {number} is missing or malformed")
+        parts.append((number, etag))
+    return parts
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Refusal(413, f"the request body is larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+async def _respond(send: Send, status: int, answer: object, extra: dict[str, str]) -> None:
+    body = b"" if answer is None else json.dumps(answer, ensure_ascii=False).encode("utf-8")
+    headers = [(b"cache-control", b"no-store")]
+    if answer is not None:
+        headers.append((b"content-type", b"application/json"))
+    headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

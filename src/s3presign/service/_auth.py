@@ -1,0 +1,144 @@
+"""Who is calling: bearer tokens (by SHA-256), HS256 JWTs (a claim names the caller), rate limits.
+
+Theory of operation. A static bearer token is never stored: the policy holds its SHA-256, and a
+request's token is hashed and looked up. A JWT (RFC 7519) is ``base64url(header).base64url(claims).
+base64url(signature)``; for HS256 the signature is HMAC-SHA256 under the client's secret over the
+first two parts (RFC 7515, section 5.1, and RFC 7518, section 3.2). Only ``alg: HS256`` is
+accepted (never ``none``: RFC 8725, section 3.1), ``exp`` is required and may lie at most
+``max_token_lifetime`` seconds ahead, so a token in a URL path is short-lived by construction.
+The configured claim (``sub`` by default) is the caller's identity, used as ``{client}`` in keys.
+
+Rate limits are token buckets per (client, identity): ``rate_limit`` requests a second, up to
+``burst`` at once. The clock is passed in (``now``, monotonic seconds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from base64 import urlsafe_b64decode
+from dataclasses import dataclass
+
+from ._policy import ClientSpec, Policy, valid_identity
+
+__all__ = ["AuthError", "Caller", "RateLimiter", "authenticate", "verify_jwt"]
+
+JWT_LEEWAY = 30  # seconds of clock skew allowed on exp and nbf (RFC 7519, section 4.1.4)
+
+
+class AuthError(Exception):
+    """A missing or unusable credential (HTTP 401); the message is safe to show and log."""
+
+
+class _WrongSecret(AuthError):
+    """The JWT was not signed with this client's secret: another client's may fit."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the ``[[clients]]`` entry and the identity that goes into keys."""
+
+    client: ClientSpec
+    identity: str
+    how: str  # "token", "jwt" or "hook", for the audit log
+
+    @property
+    def name(self) -> str:
+        """The client's name, as rules list it."""
+        return self.client.name
+
+
+def _b64url(text: str) -> bytes:
+    return urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def verify_jwt(token: str, client: ClientSpec, *, now: float) -> str:
+    """The identity a valid HS256 JWT names for ``client``, else ``AuthError``; ``now`` is epoch seconds."""
+    assert client.jwt_secret is not None
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise _WrongSecret("the token is not a JWT (three base64url parts)")
+    try:
+        header = json.loads(_b64url(parts[0]))
+        claims = json.loads(_b64url(parts[1]))
+        signature = _b64url(parts[2])
+    except (ValueError, UnicodeDecodeError):
+        raise _WrongSecret("the JWT is not base64url-encoded JSON") from None
+    if not isinstance(header, dict) or header.get("alg") != "HS256":
+        raise AuthError("the JWT must be signed with HS256")
+    expected = hmac.new(client.jwt_secret, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, signature):
+        raise _WrongSecret("the JWT's signature does not match")
+    if not isinstance(claims, dict):
+        raise AuthError("the JWT's claims are not a JSON object")
+    expires = claims.get("exp")
+    if isinstance(expires, bool) or not isinstance(expires, (int, float)):
+        raise AuthError("the JWT has no exp claim; tokens must expire")
+    if now > expires + JWT_LEEWAY:
+        raise AuthError("the JWT has expired")
+    if expires - now > client.max_token_lifetime:
+        raise AuthError(f"the JWT lives longer than this client's max_token_lifetime ({client.max_token_lifetime}s)")
+    not_before = claims.get("nbf")
+    if isinstance(not_before, (int, float)) and now + JWT_LEEWAY < not_before:
+        raise AuthError("the JWT is not valid yet (nbf)")
+    if client.jwt_issuer is not None and claims.get("iss") != client.jwt_issuer:
+        raise AuthError("the JWT's issuer (iss) is not the configured one")
+    if client.jwt_audience is not None:
+        audience = claims.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if client.jwt_audience not in audiences:
+            raise AuthError("the JWT's audience (aud) is not the configured one")
+    identity = claims.get(client.jwt_claim)
+    if not isinstance(identity, str) or not valid_identity(identity):
+        raise AuthError(f"the JWT's {client.jwt_claim} claim is missing or not usable as an identity "
+                        "(letters, digits, @+=._-, at most 128)")
+    return identity
+
+
+def authenticate(policy: Policy, token: str, *, now: float, in_path: bool = False) -> Caller:
+    """The caller a bearer token or JWT stands for, or ``AuthError``.
+
+    A token in the URL path must be a JWT: URLs end up in histories and proxy logs, so only
+    short-lived tokens may travel there.
+    """
+    if token.count(".") == 2:
+        for client in policy.clients:
+            if client.jwt_secret is None:
+                continue
+            try:
+                return Caller(client, verify_jwt(token, client, now=now), "jwt")
+            except _WrongSecret:
+                continue
+    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    for client in policy.clients:
+        if client.token_sha256 is not None and hmac.compare_digest(client.token_sha256, digest):
+            if in_path:
+                raise AuthError("a static token may not travel in the URL path; give the browser a short-lived JWT")
+            return Caller(client, client.name, "token")
+    raise AuthError("the token is not valid")
+
+
+class RateLimiter:
+    """Token buckets per (client, identity): ``limiter.allow(caller, now=time.monotonic())``."""
+
+    def __init__(self, *, max_entries: int = 100_000) -> None:
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+        self._max_entries = max_entries
+
+    def allow(self, caller: Caller, *, now: float) -> float:
+        """0 when the call may go ahead, else the seconds to wait (for Retry-After)."""
+        rate = caller.client.rate_limit
+        if rate is None:
+            return 0.0
+        capacity = float(caller.client.burst or max(1, int(rate * 2)))
+        slot = (caller.name, caller.identity)
+        tokens, then = self._buckets.get(slot, (capacity, now))
+        tokens = min(capacity, tokens + (now - then) * rate)
+        if tokens < 1.0:
+            self._buckets[slot] = (tokens, now)
+            return (1.0 - tokens) / rate
+        if len(self._buckets) >= self._max_entries and slot not in self._buckets:
+            self._buckets.clear()  # memory stays bounded; a reset only forgives
+        self._buckets[slot] = (tokens - 1.0, now)
+        return 0.0

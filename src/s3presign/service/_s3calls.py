@@ -1,0 +1,185 @@
+"""The S3 calls the service makes itself: Create/List/Complete/Abort multipart upload.
+
+Theory of operation. These requests carry their signature in the ``Authorization`` header
+(https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html), built from the
+same ``_sigv4`` steps as presigned URLs: the canonical request signs ``host``, ``x-amz-date``,
+``x-amz-content-sha256`` (the hex SHA-256 of the body, which S3 requires on every header-signed
+request), the session token if any, and the request's own headers (Content-Type, metadata);
+the header is ``AWS4-HMAC-SHA256 Credential=AKID/scope, SignedHeaders=..., Signature=...``.
+``signed_headers`` is pure (time passed in) and is checked against the AWS test suite and
+botocore; ``S3Calls`` adds the clock, the current credentials and HTTP (``s3presign._http``).
+
+Credentials are read from the signer at every call, so credentials that refresh themselves
+are picked up as they change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape
+
+from .. import _sigv4
+from .._encoding import encode_path
+from .._errors import ServiceError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from .._credentials import Credentials
+    from .._http import Response
+    from .._presigner import Presigner
+
+__all__ = ["Part", "S3Calls", "signed_headers"]
+
+_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+
+
+def signed_headers(
+    *,
+    credentials: Credentials,
+    method: str,
+    path: str,
+    params: Sequence[tuple[str, str]],
+    headers: Sequence[tuple[str, str]],
+    payload_hash: str,
+    region: str,
+    amz_date: str,
+    service: str = "s3",
+) -> list[tuple[str, str]]:
+    """``headers`` plus X-Amz-Date, X-Amz-Security-Token (if any) and Authorization, for a request
+    whose encoded path is ``path``: ``signed_headers(credentials=c, method="POST", path="/b/k", ...)``.
+
+    ``headers`` must include Host; ``amz_date`` is ``YYYYMMDDTHHMMSSZ``.
+    """
+    all_headers = [*headers, ("X-Amz-Date", amz_date)]
+    if credentials.session_token:
+        all_headers.append(("X-Amz-Security-Token", credentials.session_token))
+    block, names = _sigv4.canonical_headers(all_headers)
+    scope = _sigv4.credential_scope(amz_date[:8], region, service)
+    canonical = _sigv4.canonical_request(method, path, _sigv4.canonical_query_string(params), block, names,
+                                         payload_hash)
+    key = _sigv4.signing_key(credentials.secret_access_key, amz_date[:8], region, service)
+    signature = _sigv4.signature(key, _sigv4.string_to_sign(amz_date, scope, canonical))
+    authorization = (f"{_sigv4.ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
+                     f"SignedHeaders={names}, Signature={signature}")
+    return [*all_headers, ("Authorization", authorization)]
+
+
+class Part:
+    """One uploaded part, as ListParts reports it."""
+
+    __slots__ = ("etag", "number", "size")
+
+    def __init__(self, number: int, etag: str, size: int) -> None:
+        self.number = number
+        self.etag = etag
+        self.size = size
+
+    def as_uppy(self) -> dict[str, object]:
+        """``{"PartNumber": 1, "ETag": "...", "Size": 5242880}``, as @uppy/aws-s3 reads it."""
+        return {"PartNumber": self.number, "ETag": self.etag, "Size": self.size}
+
+
+class S3Calls:
+    """Header-signed S3 requests with a signer's current credentials: ``S3Calls(signer).abort(b, k, id)``."""
+
+    def __init__(self, signer: Presigner, *, timeout: float = 30.0) -> None:
+        self.signer = signer
+        self.timeout = timeout
+
+    def create_multipart_upload(self, bucket: str, key: str, *, headers: Mapping[str, str]) -> str:
+        """CreateMultipartUpload (POST ?uploads); returns the UploadId."""
+        response = self._call("CreateMultipartUpload", "POST", bucket, key, [("uploads", "")], headers=headers)
+        upload_id = _xml(response, "CreateMultipartUpload", bucket, key).findtext(f"{_NS}UploadId")
+        if not upload_id:
+            raise ServiceError(f"S3 answered CreateMultipartUpload for s3://{bucket}/{key} without an UploadId")
+        return upload_id
+
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[Part]:
+        """ListParts (GET ?uploadId), every page."""
+        parts: list[Part] = []
+        marker = ""
+        while True:
+            params = [("uploadId", upload_id), ("max-parts", "1000")]
+            if marker:
+                params.append(("part-number-marker", marker))
+            page = _xml(self._call("ListParts", "GET", bucket, key, params), "ListParts", bucket, key)
+            for part in page.iter(f"{_NS}Part"):
+                number, etag, size = (part.findtext(f"{_NS}{n}") for n in ("PartNumber", "ETag", "Size"))
+                if number and etag and size:
+                    parts.append(Part(int(number), etag, int(size)))
+            marker = page.findtext(f"{_NS}NextPartNumberMarker") or ""
+            if page.findtext(f"{_NS}IsTruncated") != "true" or not marker:
+                return parts
+
+    def complete_multipart_upload(self, bucket: str, key: str, upload_id: str,
+                                  parts: Sequence[tuple[int, str]]) -> None:
+        """CompleteMultipartUpload (POST ?uploadId) with ``[(part number, ETag)]``."""
+        body = "".join(f"<Part><PartNumber>{number}</PartNumber><ETag>{escape(etag)}</ETag></Part>"
+                       for number, etag in parts)
+        data = f'<CompleteMultipartUpload xmlns="{_NS[1:-1]}">{body}</CompleteMultipartUpload>'.encode()
+        response = self._call("CompleteMultipartUpload", "POST", bucket, key, [("uploadId", upload_id)],
+                              headers={"Content-Type": "application/xml"}, body=data)
+        # S3 may answer 200 and still fail: the error comes in the body (CompleteMultipartUpload docs).
+        root = _xml(response, "CompleteMultipartUpload", bucket, key)
+        if root.tag == "Error":
+            raise ServiceError(_refusal("CompleteMultipartUpload", bucket, key, response.status, response.body))
+
+    def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        """AbortMultipartUpload (DELETE ?uploadId)."""
+        self._call("AbortMultipartUpload", "DELETE", bucket, key, [("uploadId", upload_id)])
+
+    def _call(self, action: str, method: str, bucket: str, key: str, params: list[tuple[str, str]], *,
+              headers: Mapping[str, str] | None = None, body: bytes = b"") -> Response:
+        import os
+
+        from .._http import HTTPError, request
+
+        endpoint = self.signer.endpoint(bucket)
+        path = endpoint.path_prefix + encode_path(key)
+        payload_hash = hashlib.sha256(body).hexdigest()
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        sent = signed_headers(
+            credentials=self.signer.credentials,  # the current ones: they may have been refreshed
+            method=method, path=path, params=params,
+            headers=[("Host", endpoint.host_header), ("X-Amz-Content-SHA256", payload_hash), *(headers or {}).items()],
+            payload_hash=payload_hash, region=endpoint.signing_region, amz_date=amz_date,
+        )
+        query = "&".join(f"{k}={v}" if v else k for k, v in
+                         ((_q(k), _q(v)) for k, v in params))
+        url = f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}"
+        try:
+            response = request(method, url, headers=dict(sent), body=body if method != "GET" else None,
+                               timeout=self.timeout, env=os.environ, what=f"S3 ({action})")
+        except HTTPError as exc:
+            raise ServiceError(f"{action} for s3://{bucket}/{key} failed: {exc}") from None
+        if response.status >= 300:
+            raise ServiceError(_refusal(action, bucket, key, response.status, response.body))
+        return response
+
+
+def _q(text: str) -> str:
+    from .._encoding import encode_query_component
+
+    return encode_query_component(text)
+
+
+def _xml(response: Response, action: str, bucket: str, key: str) -> ET.Element:
+    try:
+        return ET.fromstring(response.body)
+    except ET.ParseError:
+        raise ServiceError(f"S3 answered {action} for s3://{bucket}/{key} with something that is not XML") from None
+
+
+def _refusal(action: str, bucket: str, key: str, status: int, body: bytes) -> str:
+    """``S3 refused CreateMultipartUpload for s3://b/k: NoSuchBucket (The specified bucket does not exist)``."""
+    try:
+        error = ET.fromstring(body)
+        code, message = error.findtext("Code"), error.findtext("Message")
+    except ET.ParseError:
+        code = message = None
+    detail = f"{code} ({message})" if code and message else code or f"HTTP {status}"
+    return f"S3 refused {action} for s3://{bucket}/{key}: {' '.join(detail.split())}"
