@@ -607,3 +607,18 @@ def test_a_failed_sso_cache_write_leaves_the_old_login_whole(home: Path, monkeyp
     assert code == 0, err  # the cache is optional: the URL is still made with the fresh token
     assert cache.read_text() == before
     assert [p.name for p in cache.parent.iterdir()] == [cache.name]
+
+
+@pytest.mark.parametrize(("variables", "fragment"), [
+    ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://[::1/creds"}, "not a valid URL"),
+    ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:99999/creds"}, "not a valid URL"),
+    ({"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "x@evil.example/creds"}, "must be a path starting with /"),
+    ({"AWS_ENDPOINT_URL_STS": "http://[::1", "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/r",
+      "AWS_WEB_IDENTITY_TOKEN_FILE": "TOKEN"}, "not a valid URL"),
+])
+def test_malformed_credential_endpoints(home: Path, monkeypatch: pytest.MonkeyPatch, variables: dict[str, str],
+                                        fragment: str) -> None:
+    (home / "token").write_text("eyJ.eyJ.sig")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, str(home / "token") if value == "TOKEN" else value)
+    one_line_error(*run("s3://my-bucket/k"), ExitCode.CONFIG, fragment)

@@ -35,6 +35,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from datetime import datetime
+    from urllib.parse import SplitResult
 
     from ._config import Section, _Files
 
@@ -152,12 +153,12 @@ def _sts_call(endpoint: str, region: str, form: dict[str, str], env: Mapping[str
               signer: Credentials | None, ca_bundle: str | None) -> dict[str, object]:
     """POST an STS action; with ``signer``, SigV4-signed in the Authorization header."""
     import hashlib
-    from urllib.parse import urlencode, urlsplit
+    from urllib.parse import urlencode
 
     from . import _sigv4
 
     body = urlencode({"Action": form.pop("Action"), "Version": STS_VERSION, **form}).encode()
-    parts = urlsplit(endpoint)
+    parts = _split_url(endpoint, "the STS endpoint")
     host = parts.netloc
     path = parts.path or "/"
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
@@ -358,6 +359,18 @@ def web_identity(env: Mapping[str, str], files: _Files, section: Section, *, tok
     return _from_sts_json(response["Credentials"])  # type: ignore[arg-type]
 
 
+def _split_url(url: str, what: str) -> SplitResult:
+    """``urlsplit`` with its ValueErrors (a bad IPv6 literal, a port out of range) as a configuration error."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsed lazily; raises for a port out of range
+    except ValueError as exc:
+        raise ConfigurationError(f"{what} {url!r} is not a valid URL ({exc})") from None
+    return parts
+
+
 def _token_file(path: str, what: str) -> str:
     """A token file's text: a regular UTF-8 file of at most 1 MiB (tokens are a few KiB)."""
     from ._files import read_text
@@ -478,11 +491,12 @@ def container_credentials(env: Mapping[str, str]) -> Credentials | None:
     """ECS/EKS container credentials, or None when the variables are not set."""
     relative, full = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
     if relative:
+        if not relative.startswith("/"):  # else "x@evil.example" would make the host evil.example
+            raise CredentialsError(f"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI {relative!r} must be a path starting "
+                                   "with /")
         url = f"http://169.254.170.2{relative}"
     elif full:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(full)
+        parts = _split_url(full, "AWS_CONTAINER_CREDENTIALS_FULL_URI")
         host = (parts.hostname or "").lower()
         if parts.scheme != "https" and not (host in _CONTAINER_HOSTS or host.startswith("127.") or host == "::1"):
             raise CredentialsError(f"AWS_CONTAINER_CREDENTIALS_FULL_URI {full!r} must be https, or http to a "
