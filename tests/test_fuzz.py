@@ -285,3 +285,23 @@ def test_random_bulk_input(lines: list[str], raw: bytes, fmt: str, keep_going: b
     code, out, err = command(argv, stdin=data)
     assert code in (0, 252)
     assert (code == 0) == (err == "")
+
+
+ENV_NAMES = st.sampled_from(["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+                             "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_USE_FIPS_ENDPOINT",
+                             "AWS_USE_DUALSTACK_ENDPOINT", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_CONFIG_FILE",
+                             "AWS_SHARED_CREDENTIALS_FILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID",
+                             "S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT"])
+ENV_VALUES = st.one_of(VALUES, st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\0"),
+                                       max_size=20)).filter(lambda v: "\0" not in v and "\udcff" not in v)
+
+
+@FUZZ
+@given(variables=st.dictionaries(ENV_NAMES, ENV_VALUES, max_size=4),
+       args=st.lists(st.sampled_from(["--output", "json", "--http-method", "PUT", "--signature-version", "v2",
+                                      "--addressing-style", "virtual"]), max_size=4))
+def test_random_environment(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], args: list[str]) -> None:
+    with monkeypatch.context() as patch:
+        for name, value in variables.items():
+            patch.setenv(name, value)
+        command(["s3://my-bucket/k", *args])
