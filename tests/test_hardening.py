@@ -622,3 +622,41 @@ def test_malformed_credential_endpoints(home: Path, monkeypatch: pytest.MonkeyPa
     for name, value in variables.items():
         monkeypatch.setenv(name, str(home / "token") if value == "TOKEN" else value)
     one_line_error(*run("s3://my-bucket/k"), ExitCode.CONFIG, fragment)
+
+
+def test_curl_output_works_with_an_ipv6_endpoint(keys: Path, tmp_path: Path) -> None:
+    # --globoff: curl before 7.x globbing-aware IPv6 parsing read [::1] as a glob range; the
+    # command must run as printed against a real IPv6 listener.
+    import shlex
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    class Server6(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    server = Server6(("::1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code, out, err = run("s3://b/k", "--endpoint-url", f"http://[::1]:{server.server_address[1]}", "--output",
+                             "curl")
+        assert code == 0, err
+        words = shlex.split(out)
+        assert words[:2] == ["curl", "--globoff"]
+        done = subprocess.run(words, cwd=tmp_path, capture_output=True, timeout=30)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "k").read_bytes() == b"ok" and seen and seen[0].startswith("/b/k?X-Amz-Algorithm=")
