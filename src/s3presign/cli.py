@@ -594,7 +594,7 @@ def _read_text(name: str, what: str) -> str:
     except OSError as exc:
         raise UsageError(f"cannot read {what} {name}: {exc.strerror}") from None
     if len(data) > MAX_TEXT_INPUT:
-        raise UsageError(f"{what} {name} is over {MAX_TEXT_INPUT >> 20} MiB: give S3's error document itself")
+        raise UsageError(f"{what} {name} is over {MAX_TEXT_INPUT >> 20} MiB, far more than it can be")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
