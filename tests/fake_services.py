@@ -63,8 +63,10 @@ def credentials_json(key_id: str, expiration: str, *, token_name: str = "Token")
                        token_name: f"token-of-{key_id}", "Expiration": expiration}).encode()
 
 
-def imds(role: str, key_id: str, expiration: str, *, v2: bool = True) -> Handler:
-    """EC2 instance metadata: IMDSv2 (PUT token, then GETs carrying it), or v1 only (the PUT gets 405)."""
+def imds(role: str, key_id: str, expiration: str, *, v2: bool = True,
+         credentials: Callable[[], bytes] | None = None) -> Handler:
+    """EC2 instance metadata: IMDSv2 (PUT token, then GETs carrying it), or v1 only (the PUT gets 405).
+    ``credentials()``, when given, makes each credentials answer (to rotate them)."""
     token = "imds-session-token"
 
     def handle(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -79,20 +81,21 @@ def imds(role: str, key_id: str, expiration: str, *, v2: bool = True) -> Handler
         if path == "/latest/meta-data/iam/security-credentials/":
             return 200, {}, role.encode()
         if path == f"/latest/meta-data/iam/security-credentials/{role}":
-            return 200, {}, credentials_json(key_id, expiration)
+            return 200, {}, credentials() if credentials else credentials_json(key_id, expiration)
         return 404, {}, b""
 
     return handle
 
 
-def container(path: str, authorization: str, key_id: str, expiration: str) -> Handler:
+def container(path: str, authorization: str, key_id: str, expiration: str,
+              credentials: Callable[[], bytes] | None = None) -> Handler:
     def handle(method: str, request_path: str, headers: dict[str, str], body: bytes
                ) -> tuple[int, dict[str, str], bytes]:
         if method != "GET" or request_path != path:
             return 404, {}, b""
         if headers.get("authorization", "") != authorization:
             return 401, {}, b""
-        return 200, {}, credentials_json(key_id, expiration)
+        return 200, {}, credentials() if credentials else credentials_json(key_id, expiration)
 
     return handle
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import botocore.session
 import pytest
 
+from s3presign import RefreshableCredentials
 from s3presign._config import resolve
 
 CONFIG = """\
@@ -148,6 +149,8 @@ def test_agrees_with_botocore(scenario: str, aws_files: dict[str, str], monkeypa
     env = {**aws_files, **extra}
     ours = resolve(profile=profile, env=env)
     c = ours.credentials.value
+    if isinstance(c, RefreshableCredentials):  # temporary credentials: compare the current snapshot
+        c = c.credentials
     assert {
         "credentials": (c.access_key_id, c.secret_access_key, c.session_token),  # type: ignore[attr-defined]
         "region": ours.region.value,

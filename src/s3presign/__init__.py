@@ -5,7 +5,7 @@
     >>> url = signer.presign("my-bucket", "reports/2026.csv", expires_in=3600)
 """
 
-from ._credentials import Credentials
+from ._credentials import Credentials, RefreshableCredentials
 from ._endpoints import Endpoint
 from ._errors import (
     ConfigFileError,
@@ -34,6 +34,7 @@ __all__ = [
     "PresignedPost",
     "PresignedRequest",
     "Presigner",
+    "RefreshableCredentials",
     "ServiceError",
     "SignedDetails",
     "Verification",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from itertools import chain
 
-from ._errors import Error
+from ._errors import CredentialsError, Error
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -110,6 +110,8 @@ def format_chunk(signer: Presigner, lines: list[bytes], first_line: int, *, meth
             url = presign(bucket, key, method, expires_in, now)
         except UnicodeDecodeError:
             errors.append((first_line + offset, "the line is not valid UTF-8"))
+        except CredentialsError:
+            raise  # not the line's fault (refreshing failed): stops the run, exit 253
         except Error as exc:
             errors.append((first_line + offset, str(exc)))
         else:

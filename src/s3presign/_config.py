@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import os
 
-from ._credentials import Credentials
+from ._credentials import Credentials, RefreshableCredentials
 from ._errors import ConfigFileError, ConfigurationError, CredentialsError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Resolved", "Setting", "parse_config", "resolve", "secrets_for"]
+__all__ = ["Refetch", "Resolved", "Setting", "parse_config", "resolve", "secrets_for"]
 
 CREDENTIAL_PROCESS_TIMEOUT = 60.0  # seconds; S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT overrides
 CREDENTIAL_PROCESS_MAX_OUTPUT = 1 << 20  # bytes on stdout; its JSON is a few hundred
@@ -205,9 +205,12 @@ class Resolved:
         for name in self.__slots__:
             setting: Setting = getattr(self, name)
             value = setting.value
+            refreshing = ""
+            if isinstance(value, RefreshableCredentials):
+                value, refreshing = value._fresh[1], ", refreshed before it expires"
             if isinstance(value, Credentials):
                 token = ", with a session token" if value.session_token else ""
-                value = f"access key id {value.access_key_id}{token}"
+                value = f"access key id {value.access_key_id}{token}{refreshing}"
             elif name == "store" and value is not None:
                 value = getattr(value, "name", value)
             lines.append(f"{name} = {value} ({setting.source})")
@@ -224,8 +227,14 @@ def resolve(
     provider: str | None = None,
     account_id: str | None = None,
     env: Mapping[str, str] | None = None,
+    refreshing: bool = True,
 ) -> Resolved:
-    """Resolve settings and credentials: ``resolve(profile="dev")`` reads os.environ and ~/.aws."""
+    """Resolve settings and credentials: ``resolve(profile="dev")`` reads os.environ and ~/.aws.
+
+    Temporary credentials (with an expiry) come back as ``RefreshableCredentials`` that run the
+    same resolution again to refresh; ``refreshing=False`` returns them as fetched.
+    """
+    given_env = env
     env = os.environ if env is None else env
     files = _Files(env)
     out = Resolved()
@@ -291,7 +300,33 @@ def resolve(
         apply_preset(out)
     out.credentials = _credentials(env, files, name, section, where, explicit_profile=profile is not None,
                                    region=out.region.value if isinstance(out.region.value, str) else None)
+    creds = out.credentials.value
+    if refreshing and isinstance(creds, Credentials) and creds.expires_at is not None:
+        out.credentials.value = RefreshableCredentials(Refetch(profile, region, given_env), credentials=creds,
+                                                       name=out.credentials.source)
     return out
+
+
+class Refetch:
+    """The fetch of ``RefreshableCredentials`` from the configuration: the same resolution again,
+    files re-read (keys rotated in them are picked up), e.g. ``Refetch("dev", None, None)()``.
+
+    It pickles as the profile, the region and the environment given (None: ``os.environ`` wherever
+    it runs), so bulk workers refresh on their own.
+    """
+
+    __slots__ = ("env", "profile", "region")
+
+    def __init__(self, profile: str | None, region: str | None, env: Mapping[str, str] | None) -> None:
+        self.profile, self.region, self.env = profile, region, env
+
+    def __call__(self) -> Credentials:
+        creds = resolve(profile=self.profile, region=self.region, env=self.env, refreshing=False).credentials.value
+        assert isinstance(creds, Credentials)
+        return creds
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Refetch, (self.profile, self.region, None if self.env is None else dict(self.env)))
 
 
 def _flag(env: Mapping[str, str], variable: str | None, configured: Setting | None) -> Setting:
@@ -537,6 +572,8 @@ def secrets_for(access_key_id: str, *, profile: str | None = None, env: Mapping[
     try:
         resolved = resolve(profile=profile, env=env).credentials
         creds = resolved.value
+        if isinstance(creds, RefreshableCredentials):
+            creds = creds._fresh[1]
         if isinstance(creds, Credentials) and creds.access_key_id == access_key_id:
             found.append((resolved.source, creds.secret_access_key))
     except (ConfigurationError, CredentialsError):

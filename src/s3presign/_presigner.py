@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 
 from . import _sigv2, _sigv4
-from ._credentials import Credentials
+from ._credentials import Credentials, RefreshableCredentials
 from ._encoding import PATH_SAFE_PATTERN, encode_path, encode_query_component
 from ._endpoints import Endpoint, EndpointRules
 from ._errors import ConfigurationError, InvalidRequestError
@@ -168,12 +168,12 @@ class Presigner:
     """
 
     __slots__ = (
-        "_credentials", "_rules", "_signature_version", "_v2", "_endpoints", "_day", "_second",
+        "_credentials", "_rules", "_signature_version", "_v2", "_endpoints", "_day", "_second", "_source", "_static",
     )
 
     def __init__(
         self,
-        credentials: Credentials,
+        credentials: Credentials | RefreshableCredentials,
         *,
         region: str | None = None,
         endpoint_url: str | None = None,
@@ -183,13 +183,16 @@ class Presigner:
         use_accelerate: bool = False,
         use_fips: bool = False,
     ) -> None:
-        if not isinstance(credentials, Credentials):
-            raise ConfigurationError("credentials must be an s3presign.Credentials")
+        if not isinstance(credentials, (Credentials, RefreshableCredentials)):
+            raise ConfigurationError("credentials must be an s3presign.Credentials or RefreshableCredentials")
         if signature_version not in SIGNATURE_VERSIONS:
             raise ConfigurationError(
                 f"invalid signature version {signature_version!r}: use v4 (or v2 for old stores)"
             )
-        self._credentials = credentials
+        self._credentials = credentials  # as given, for pickling and the repr
+        # Exactly one is set: the refreshing source, or the fixed credentials.
+        self._source = credentials if isinstance(credentials, RefreshableCredentials) else None
+        self._static = credentials if isinstance(credentials, Credentials) else None
         self._rules = EndpointRules(
             region=region,
             endpoint_url=endpoint_url,
@@ -202,8 +205,8 @@ class Presigner:
         self._v2 = signature_version == "v2"
         # bucket -> (url prefix, canonical URI prefix, canonical request tail)
         self._endpoints: dict[str, tuple[str, str, str]] = {}
-        # (date stamp, inner HMAC pad state, outer HMAC pad state)
-        self._day: tuple[str, Any, Any] = ("", None, None)
+        # (date stamp, inner HMAC pad state, outer HMAC pad state, the credentials they came from)
+        self._day: tuple[str, Any, Any, Credentials | None] = ("", None, None, None)
         # (epoch second, expires_in, X-Amz-* query, inner state with string-to-sign prefix, outer state)
         self._second: tuple[int, Any, str, Any, Any] = (-1, None, "", None, None)
 
@@ -217,20 +220,32 @@ class Presigner:
         endpoint_url: str | None = None,
         *,
         addressing_style: str | None = None,
+        advisory_refresh: float = 900,
+        mandatory_refresh: float = 600,
+        refresh_for_url_lifetime: bool = False,
     ) -> Presigner:
         """A signer configured as AWS CLI v2 would be: ``Presigner.from_config(profile="dev")``.
 
         Reads the environment and the AWS config and credentials files (see ``_config``).
+        Temporary credentials (role, web identity, SSO, container, instance metadata, a
+        credential_process with Expiration) refresh themselves: see ``RefreshableCredentials``
+        for the three refresh settings.
         """
         from ._config import resolve
 
         resolved = resolve(profile=profile, region=region, endpoint_url=endpoint_url,
                            addressing_style=addressing_style)
+        credentials = resolved.credentials.value
+        if isinstance(credentials, RefreshableCredentials):
+            credentials = RefreshableCredentials(
+                credentials.fetch, advisory_refresh=advisory_refresh, mandatory_refresh=mandatory_refresh,
+                refresh_for_url_lifetime=refresh_for_url_lifetime, credentials=credentials._fresh[1],
+                name=credentials.name)
         if resolved.store.value is not None:  # the profile's s3presign_provider
             from ._stores import build
 
-            return build(resolved.credentials.value, resolved.store.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
-        return cls(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+            return build(credentials, resolved.store.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+        return cls(credentials, **resolved.presigner_kwargs())  # type: ignore[arg-type]
 
     @classmethod
     def for_provider(
@@ -256,8 +271,28 @@ class Presigner:
 
     @property
     def credentials(self) -> Credentials:
-        """The credentials this signer uses (their repr hides the secret)."""
-        return self._credentials
+        """The credentials this signer signs with now (refreshed first when due; the repr hides the secret)."""
+        return self._static if self._static is not None else self._source.credentials  # type: ignore[union-attr]
+
+    def refresh(self) -> Credentials:
+        """Fetch new credentials now when they refresh themselves (blocking): ``signer.refresh()``."""
+        if self._source is None:
+            return self.credentials
+        creds = self._source.refresh()
+        self._second = (-1, None, "", None, None)  # sign with them from now on, not from the next second
+        return creds
+
+    async def refresh_async(self) -> Credentials:
+        """``await signer.refresh_async()``: ``refresh()`` in a worker thread, off the event loop."""
+        import asyncio
+
+        return await asyncio.to_thread(self.refresh)
+
+    async def keep_fresh(self, *, lead: float | None = None) -> None:
+        """Refresh ahead of time in a worker thread until cancelled (returns at once for fixed
+        credentials): ``task = asyncio.create_task(signer.keep_fresh())``."""
+        if self._source is not None:
+            await self._source.keep_fresh(lead=lead)
 
     @property
     def region(self) -> str | None:
@@ -312,8 +347,9 @@ class Presigner:
             raise _bad_method(method)
         second = int(_time()) if now is None else _epoch_second(now)
         slot_second, slot_expires, query, inner, outer = self._second
-        if slot_second != second or slot_expires != expires_in or type(expires_in) is not int:
-            _, _, query, inner, outer = self._new_second(second, expires_in)  # validates expires_in
+        if slot_second != second or slot_expires != expires_in or type(expires_in) is not int or (
+                now is not None and self._source is not None):  # refreshing credentials: see _new_second
+            _, _, query, inner, outer = self._new_second(second, expires_in, now is None)  # validates expires_in
         inner = inner.copy()
         inner.update(_sha256(f"{method}\n{uri_prefix}{path}\n{query}{tail}".encode()).hexdigest().encode())
         outer = outer.copy()
@@ -339,9 +375,9 @@ class Presigner:
         they arrive in the query (checksums, server-side encryption).
         """
         pairs = _pairs(headers)
-        details = self.presign_details(bucket, key, method, expires_in, now, params=_pairs(params), headers=pairs)
-        return PresignedRequest(details.url, method, dict(pairs), details.signed_at, expires_in,
-                                self._credentials.expires_at)
+        creds = self._snapshot(expires_in)
+        details = self._details(creds, bucket, key, method, expires_in, now, params=_pairs(params), headers=pairs)
+        return PresignedRequest(details.url, method, dict(pairs), details.signed_at, expires_in, creds.expires_at)
 
     def presign_post(
         self,
@@ -387,6 +423,33 @@ class Presigner:
         the client must send exactly, signed (``[("Content-Type", "text/csv")]``). ``key=None``
         addresses the bucket itself (listing). Never contains the secret.
         """
+        return self._details(self._snapshot(expires_in), bucket, key, method, expires_in, now, params=params,
+                             headers=headers)
+
+    def _snapshot(self, expires_in: object) -> Credentials:
+        """The credentials to sign one URL with: refreshed when due (or, with refresh_for_url_lifetime,
+        when they would end the URL early)."""
+        if self._static is not None:
+            return self._static
+        source = self._source
+        assert source is not None
+        creds = source.credentials
+        if type(expires_in) is int:
+            creds = source._for_lifetime(creds, source._clock() + expires_in)
+        return creds
+
+    def _details(
+        self,
+        creds: Credentials,
+        bucket: str,
+        key: str | None,
+        method: str,
+        expires_in: int,
+        now: datetime | None,
+        *,
+        params: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+    ) -> SignedDetails:
         endpoint = self._rules.endpoint_for(bucket)
         path = endpoint.path_prefix + encode_path(_checked_key(key)) if key is not None else (
             endpoint.path_prefix.rstrip("/") or "/")
@@ -396,23 +459,23 @@ class Presigner:
         params = _request_params(params)
         headers = [(name.lower(), value) for name, value in _request_headers(headers)]
         if self._v2:
-            return self._presign_v2(endpoint, bucket, key, path, method, expires_in, second, params, headers)
+            return self._presign_v2(creds, endpoint, bucket, key, path, method, expires_in, second, params, headers)
         _check_expires_in(expires_in)
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
         scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region)
         header_block, signed = _sigv4.canonical_headers([("host", endpoint.host_header), *headers])
         auth = _sigv4.auth_query_params(
-            access_key_id=self._credentials.access_key_id,
+            access_key_id=creds.access_key_id,
             scope=scope,
             amz_date=amz_date,
             expires_in=expires_in,
             signed_headers=signed,
-            session_token=self._credentials.session_token,
+            session_token=creds.session_token,
         )
         query = _sigv4.canonical_query_string(params + auth)
         canonical = _sigv4.canonical_request(method, path, query, header_block, signed)
         to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
-        key_bytes = _sigv4.signing_key(self._credentials.secret_access_key, amz_date[:8], endpoint.signing_region)
+        key_bytes = _sigv4.signing_key(creds.secret_access_key, amz_date[:8], endpoint.signing_region)
         url = (f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}"
                f"&X-Amz-Signature={_sigv4.signature(key_bytes, to_sign)}")
         return SignedDetails(url, second, canonical, to_sign)
@@ -430,8 +493,10 @@ class Presigner:
     def __repr__(self) -> str:
         rules = self._rules
         where = f", endpoint_url={rules.endpoint_url!r}" if rules.endpoint_url else ""
+        current = self._static or (self._source._fresh[1] if self._source is not None else None)
+        key_id = current.access_key_id if current is not None else None
         return (
-            f"Presigner(access_key_id={self._credentials.access_key_id!r}, region={rules.region!r}{where}, "
+            f"Presigner(access_key_id={key_id!r}, region={rules.region!r}{where}, "
             f"addressing_style={rules.addressing_style!r}, signature_version={self._signature_version!r})"
         )
 
@@ -448,41 +513,57 @@ class Presigner:
         self._endpoints[bucket] = entry
         return entry
 
-    def _new_second(self, second: int, expires_in: Any) -> tuple[int, Any, str, Any, Any]:
+    def _new_second(self, second: int, expires_in: Any, wall_clock: bool = True) -> tuple[int, Any, str, Any, Any]:
         _check_expires_in(expires_in)
+        source = self._source
+        reusable = True
+        if source is None:
+            creds = self._static
+        else:
+            # Refreshing credentials are checked here, once a second, not per URL: the slot is kept
+            # for the rest of this wall-clock second only when their deadline (see _credentials) is
+            # not inside it; otherwise (and with a clock of their own, or a given `now`) every call
+            # comes back here.
+            deadline, snapshot = source._fresh
+            creds = source._due() if snapshot is None or source._clock() >= deadline else snapshot
+            creds = source._for_lifetime(creds, second + 1.0 + expires_in)
+            deadline, current = source._fresh
+            reusable = wall_clock and source._clock is _time and current is creds and deadline >= second + 1
+        assert creds is not None
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
         date_stamp = amz_date[:8]
         region = self._rules.signing_region
         day = self._day
-        if day[0] != date_stamp:
-            key = _sigv4.signing_key(self._credentials.secret_access_key, date_stamp, region)
-            day = (date_stamp, *_sigv4.hmac_pads(key, _sha256))
+        if day[0] != date_stamp or day[3] is not creds:
+            key = _sigv4.signing_key(creds.secret_access_key, date_stamp, region)
+            day = (date_stamp, *_sigv4.hmac_pads(key, _sha256), creds)
             self._day = day
         scope = _sigv4.credential_scope(date_stamp, region)
         params = _sigv4.auth_query_params(
-            access_key_id=self._credentials.access_key_id,
+            access_key_id=creds.access_key_id,
             scope=scope,
             amz_date=amz_date,
             expires_in=expires_in,
             signed_headers="host",
-            session_token=self._credentials.session_token,
+            session_token=creds.session_token,
         )
         query = _sigv4.canonical_query_string(params)
         inner = day[1].copy()
         inner.update(f"{_sigv4.ALGORITHM}\n{amz_date}\n{scope}\n".encode())
         slot = (second, expires_in, query, inner, day[2])
-        self._second = slot
+        if reusable:
+            self._second = slot
         return slot
 
     # -- SigV2 ------------------------------------------------------------------------------
 
     def _presign_v2(
-        self, endpoint: Endpoint, bucket: str, key: str | None, path: str, method: str, expires_in: int,
+        self, creds: Credentials, endpoint: Endpoint, bucket: str, key: str | None, path: str, method: str, expires_in: int,
         second: int, params: list[tuple[str, str]], headers: list[tuple[str, str]],
     ) -> SignedDetails:
         _check_expires_in(expires_in, "v2")
         expires = second + expires_in
-        token = self._credentials.session_token
+        token = creds.session_token
         amz = [(k, v) for k, v in headers if k.startswith("x-amz-")]
         if token:
             amz.append(("x-amz-security-token", token))
@@ -492,10 +573,10 @@ class Presigner:
         plain = dict(headers)
         to_sign = _sigv2.string_to_sign(method, expires, resource, content_md5=plain.get("content-md5", ""),
                                         content_type=plain.get("content-type", ""), amz_headers=amz)
-        signature = _sigv2.signature(self._credentials.secret_access_key, to_sign)
+        signature = _sigv2.signature(creds.secret_access_key, to_sign)
         query = "".join(f"{encode_query_component(k)}={encode_query_component(v)}&" for k, v in params)
         query += (
-            f"AWSAccessKeyId={encode_query_component(self._credentials.access_key_id)}"
+            f"AWSAccessKeyId={encode_query_component(creds.access_key_id)}"
             f"&Expires={expires}&Signature={encode_query_component(signature)}"
         )
         if token:
@@ -520,7 +601,7 @@ def presign(
 
 
 def _rebuild(
-    credentials: Credentials, region: str | None, endpoint_url: str | None, addressing_style: str,
+    credentials: Credentials | RefreshableCredentials, region: str | None, endpoint_url: str | None, addressing_style: str,
     signature_version: str, use_dualstack: bool, use_accelerate: bool, use_fips: bool,
 ) -> Presigner:
     return Presigner(
