@@ -15,9 +15,9 @@ Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str],
 
 
 @contextmanager
-def serve(handler: Handler, *, tls: tuple[str, str] | None = None
+def serve(handler: Handler, *, tls: tuple[str, str] | None = None, host: str = "127.0.0.1"
           ) -> Iterator[tuple[str, list[tuple[str, str, dict[str, str]]]]]:
-    """Run ``handler(method, path, headers, body) -> (status, headers, body)`` on 127.0.0.1 (over
+    """Run ``handler(method, path, headers, body) -> (status, headers, body)`` on ``host`` (over
     TLS with ``tls=(cert file, key file)``); yields the base URL and the list of requests seen."""
     seen: list[tuple[str, str, dict[str, str]]] = []
 
@@ -40,7 +40,7 @@ def serve(handler: Handler, *, tls: tuple[str, str] | None = None
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = ThreadingHTTPServer((host, 0), _Handler)
     scheme = "http"
     if tls is not None:
         import ssl
@@ -52,7 +52,7 @@ def serve(handler: Handler, *, tls: tuple[str, str] | None = None
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"{scheme}://127.0.0.1:{server.server_address[1]}", seen
+        yield f"{scheme}://{host}:{server.server_address[1]}", seen
     finally:
         server.shutdown()
         server.server_close()

@@ -40,6 +40,7 @@ __all__ = ["METHODS", "MAX_EXPIRES_IN", "PresignedRequest", "Presigner", "Signed
 
 METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 MAX_EXPIRES_IN = 604800  # seven days, the longest S3 accepts for SigV4
+MAX_V2_EXPIRES_IN = 100 * 365 * 86400  # SigV2 has no limit; a century keeps the time printable
 MAX_KEY_BYTES = 1024
 SIGNATURE_VERSIONS = ("v4", "v2")
 _MAX_CACHED_BUCKETS = 4096
@@ -733,9 +734,10 @@ def _encode_short_key(key: str) -> str:
 
 
 def _check_expires_in(expires_in: Any, signature_version: str = "v4") -> None:
-    if signature_version == "v2":  # SigV2 signs an absolute time: no upper limit
-        if type(expires_in) is not int or expires_in < 1:
-            raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1")
+    if signature_version == "v2":  # SigV2 signs an absolute time: no limit but the calendar's (year 9999)
+        if type(expires_in) is not int or not 1 <= expires_in <= MAX_V2_EXPIRES_IN:
+            raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1 "
+                                      f"and at most {MAX_V2_EXPIRES_IN} (a century)")
         return
     if type(expires_in) is not int or not 1 <= expires_in <= MAX_EXPIRES_IN:
         raise InvalidRequestError(
