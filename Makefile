@@ -50,10 +50,12 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(PY) scripts/serve.py
 
-## make bench: presign throughput side by side with boto3, minio, obstore, libpresign; start-up
+## make bench: presign throughput side by side with boto3, minio, obstore, libpresign; start-up; bulk
+## (each prints its table and exits 0 unless it crashes: a missed target is printed, not an error)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_presign.py
 	$(PY) benchmarks/bench_startup.py
+	$(PY) benchmarks/bench_bulk.py
 	$(PY) benchmarks/bench_serve.py
 
 clean:

@@ -1,6 +1,6 @@
 """Single-threaded presign throughput, side by side, in one run on the same keys.
 
-    python benchmarks/bench_presign.py [--keys N] [--rounds R] [--sample N]
+    python benchmarks/bench_presign.py [--keys N] [--rounds R] [--sample N] [--addresses-only]
 
 Plain GET, SigV4, static credentials, one bucket, two key sets (``_keys.py``): the README's mix
 and Hive-style partitioned keys (``=`` in every folder, 10% non-ASCII, some spaces). Each
@@ -133,6 +133,56 @@ def target(name: str, ok: bool, value: str) -> None:
     print(f"target: {name}: {'met' if ok else 'MISSED'} ({value})")
 
 
+def address_rows(keys: list[str], rounds: int) -> None:
+    """Issue 11: every kind of S3 address, as a ratio to plain SigV4 in the same run (median of rounds).
+
+    An access point ARN in the client's region takes the plain fast path; in another region it
+    signs SigV4 for the ARN's region through the step-by-step path (signing key cached); a
+    Multi-Region Access Point signs SigV4A, one ECDSA P-256 signature per URL (the cryptography
+    package, OpenSSL); an S3 Express directory bucket signs SigV4 with a warm session (no
+    CreateSession in the loop: the session is already held, as after the first URL).
+    """
+    import statistics
+    from datetime import datetime, timezone
+
+    from s3presign import Credentials, Presigner
+    from s3presign._express import ExpressSessions
+
+    signer = Presigner(Credentials(AKID, SECRET), region=REGION)
+    sessions = ExpressSessions()
+    express = Presigner(Credentials(AKID, SECRET), region=REGION, express_sessions=sessions)
+    directory = "bench--euw1-az1--x-s3"
+    sessions.remember(express, directory, Credentials(
+        "ASIASESSIONEXAMPLE", "session/secret/EXAMPLE", "session-token-EXAMPLE",
+        datetime(2099, 1, 1, tzinfo=timezone.utc)))
+    cases = [
+        ("plain bucket (SigV4)", signer, BUCKET, keys),
+        ("access point ARN, client's region (SigV4)", signer, "arn:aws:s3:eu-west-1:123456789012:accesspoint/bench",
+         keys),
+        ("access point ARN, another region (SigV4)", signer, "arn:aws:s3:us-east-2:123456789012:accesspoint/bench",
+         keys),
+        ("Multi-Region Access Point (SigV4A)", signer, "arn:aws:s3::123456789012:accesspoint/bench.mrap",
+         keys[: max(1, len(keys) // 10)]),
+        ("S3 Express, warm session", express, directory, keys),
+    ]
+    rates = {}
+    for name, who, bucket, sample in cases:
+        who.presign(bucket, sample[0])  # warm: endpoint, keys, SigV4A key derivation
+        times = []
+        for _ in range(max(3, rounds)):
+            start = time.perf_counter()
+            for k in sample:
+                who.presign(bucket, k)
+            times.append(time.perf_counter() - start)
+        rates[name] = len(sample) / statistics.median(times)
+    base = rates["plain bucket (SigV4)"]
+    print(f"\n# addresses (median of {max(3, rounds)} rounds; SigV4A on {len(cases[3][3])} keys)")
+    print("| address | URLs/s | µs per URL | vs plain SigV4 |")
+    print("|---|---:|---:|---:|")
+    for name, rate in rates.items():
+        print(f"| {name} | {rate:,.0f} | {1e6 / rate:.2f} | {rate / base:.3f}x |")
+
+
 def refresh_overhead(keys: list[str], rounds: int) -> tuple[float, float, float]:
     """(URLs/s static, URLs/s with RefreshableCredentials and no refresh due, time ratio): each
     round signs the keys in blocks of 1,000, the two signers back to back on each block (who goes
@@ -181,12 +231,18 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=0,
                         help="sign only this many keys with boto3 and minio, and scale (0: all keys)")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--addresses-only", action="store_true",
+                        help="only the access point / SigV4A / S3 Express rows (issue 11)")
     args = parser.parse_args()
+    if args.addresses_only:
+        address_rows(readme_keys(args.keys), args.rounds)
+        return 0
     print(f"# presign throughput: Python {platform.python_version()}, {platform.machine()}")
     results = {}
     for label, make in (("README key mix", readme_keys), ("Hive-style keys", hive_keys)):
         keys = make(args.keys)
         results[label] = measure(label, keys, keys[: args.sample] if args.sample else keys, args.rounds)
+    address_rows(readme_keys(args.keys), args.rounds)
     print()
     rates = results["README key mix"]
     ours = rates["s3presign"]

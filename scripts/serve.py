@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.seaweedfs import run_server  # noqa: E402
+from tests.seaweedfs import DOTTED_BUCKET, VERSIONED_BUCKET, enable_versioning, run_server  # noqa: E402
 
 
 def main() -> int:
@@ -21,7 +21,11 @@ def main() -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops it as cleanly as Ctrl-C
     with tempfile.TemporaryDirectory(prefix="s3presign-serve-") as workdir:
         with run_server(Path(workdir)) as server:
-            print("SeaweedFS is up on 127.0.0.1 with the bucket", server.bucket)
+            enable_versioning(server)
+            print(f"SeaweedFS is up at {server.endpoint_url} with the buckets:")
+            print(f"  {server.bucket}  (the README's recipes use it)")
+            print(f"  {DOTTED_BUCKET}  (a dotted name: path-style URLs)")
+            print(f"  {VERSIONED_BUCKET}  (versioning on: try --version-id)")
             print("In another terminal:\n")
             print(f"  export AWS_ACCESS_KEY_ID={server.access_key_id}")
             print(f"  export AWS_SECRET_ACCESS_KEY='{server.secret_access_key}'")

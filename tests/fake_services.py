@@ -15,9 +15,9 @@ Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str],
 
 
 @contextmanager
-def serve(handler: Handler, *, tls: tuple[str, str] | None = None
+def serve(handler: Handler, *, tls: tuple[str, str] | None = None, host: str = "127.0.0.1"
           ) -> Iterator[tuple[str, list[tuple[str, str, dict[str, str]]]]]:
-    """Run ``handler(method, path, headers, body) -> (status, headers, body)`` on 127.0.0.1 (over
+    """Run ``handler(method, path, headers, body) -> (status, headers, body)`` on ``host`` (over
     TLS with ``tls=(cert file, key file)``); yields the base URL and the list of requests seen."""
     seen: list[tuple[str, str, dict[str, str]]] = []
 
@@ -40,7 +40,7 @@ def serve(handler: Handler, *, tls: tuple[str, str] | None = None
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = ThreadingHTTPServer((host, 0), _Handler)
     scheme = "http"
     if tls is not None:
         import ssl
@@ -52,7 +52,7 @@ def serve(handler: Handler, *, tls: tuple[str, str] | None = None
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"{scheme}://127.0.0.1:{server.server_address[1]}", seen
+        yield f"{scheme}://{host}:{server.server_address[1]}", seen
     finally:
         server.shutdown()
         server.server_close()
@@ -149,3 +149,56 @@ def self_signed_certificate(folder: str) -> tuple[str, str]:
                     "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
                    check=True, capture_output=True)
     return cert, key
+
+
+def create_session(*, access_key_id: str, secret: str, region: str, ttl: int = 300,
+                   calls: list[str] | None = None) -> Handler:
+    """S3 Express CreateSession (``GET /BUCKET?session`` path style, as on an IP endpoint): checks
+    the SigV4 signature (service ``s3express``) with botocore's own signer, then hands out session
+    keys named after the bucket and the call count, valid for ``ttl`` seconds."""
+    import time
+
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotocoreCredentials
+
+    counter = [0]
+
+    def handle(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        def error(status: int, code: str) -> tuple[int, dict[str, str], bytes]:
+            return status, {"Content-Type": "application/xml"}, f"<Error><Code>{code}</Code></Error>".encode()
+
+        parts = urlsplit(path)
+        if method != "GET" or parts.query != "session" or parts.path.count("/") != 1:
+            return error(400, "InvalidRequest")
+        bucket = parts.path[1:]
+        auth = headers.get("authorization", "")
+        fields = dict(f.strip().split("=", 1) for f in auth.partition(" ")[2].split(",") if "=" in f)
+        if not auth.startswith("AWS4-HMAC-SHA256 ") or set(fields) != {"Credential", "SignedHeaders", "Signature"}:
+            return error(403, "AccessDenied")
+        key_id, date, scope_region, service, _ = fields["Credential"].split("/")
+        if (key_id, scope_region, service) != (access_key_id, region, "s3express"):
+            return error(403, "InvalidAccessKeyId")
+        signed = fields["SignedHeaders"].split(";")
+        if "host" not in signed or "x-amz-date" not in signed or "x-amz-content-sha256" not in signed:
+            return error(403, "AccessDenied")
+        request = AWSRequest(method="GET", url=f"http://{headers['host']}{parts.path}?session",
+                             headers={name: headers[name] for name in signed if name != "host"})
+        request.context["timestamp"] = headers["x-amz-date"]
+        signer = S3SigV4Auth(BotocoreCredentials(access_key_id, secret), "s3express", region)
+        canonical = signer.canonical_request(request)
+        expected = signer.signature(signer.string_to_sign(request, canonical), request)
+        if fields["Signature"] != expected or not headers["x-amz-date"].startswith(date):
+            return error(403, "SignatureDoesNotMatch")
+        counter[0] += 1
+        if calls is not None:
+            calls.append(bucket)
+        expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + ttl))
+        xml = ('<?xml version="1.0" encoding="UTF-8"?><CreateSessionResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+               f"<Credentials><SessionToken>session-token-{bucket}-{counter[0]}/+=</SessionToken>"
+               f"<SecretAccessKey>session-secret-{bucket}-{counter[0]}</SecretAccessKey>"
+               f"<AccessKeyId>ASIASESSION{counter[0]}</AccessKeyId><Expiration>{expiration}</Expiration>"
+               "</Credentials></CreateSessionResult>")
+        return 200, {"Content-Type": "application/xml"}, xml.encode()
+
+    return handle

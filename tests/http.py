@@ -27,3 +27,11 @@ def send(url: str, method: str = "GET", body: bytes | None = None, *, connect_to
         return Response(response.status, response.read(), {k.lower(): v for k, v in response.getheaders()})
     finally:
         conn.close()
+
+
+def error_code(response: Response) -> str:
+    """The ``<Code>`` of an S3 XML error body ("" when there is none, e.g. a HEAD)."""
+    import re
+
+    found = re.search(rb"<Code>([^<]*)</Code>", response.body)
+    return found.group(1).decode() if found else ""

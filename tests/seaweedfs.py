@@ -131,6 +131,23 @@ def run_server(workdir: Path, *, timeout: float = 90.0, extra_args: tuple[str, .
                 process.wait()
 
 
+VERSIONING_ON = (b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status>'
+                 b'</VersioningConfiguration>')
+
+
+def enable_versioning(server: Server, bucket: str = VERSIONED_BUCKET) -> None:
+    """Turn versioning on for ``bucket`` (PutBucketVersioning through a presigned URL)."""
+    from s3presign import Credentials, Presigner
+
+    from .http import send
+
+    signer = Presigner(Credentials(server.access_key_id, server.secret_access_key), endpoint_url=server.endpoint_url)
+    url = signer.presign_details(bucket, None, "PUT", params=[("versioning", "")]).url
+    answer = send(url, "PUT", VERSIONING_ON)
+    if answer.status != 200:
+        raise RuntimeError(f"SeaweedFS refused to turn on versioning for {bucket}: {answer.status} {answer.body!r}")
+
+
 def _die_with_parent() -> None:
     """In the child, before exec: ask Linux to SIGTERM it when the test process dies, so a killed
     test run (a CI timeout) leaves no server behind."""

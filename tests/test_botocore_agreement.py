@@ -142,9 +142,6 @@ def test_bucket_level_listing_url(prefix: str, token: str | None, style: str, ve
     ours = signer.presign_details("my-bucket", None, "GET", 300, now, params=params).url
     client = ref.client(access_key_id="AKIDEXAMPLE", secret_access_key=SECRET, session_token=None, region=region,
                         addressing_style=style, signature_version=version)
-    from unittest import mock
-
-    with mock.patch("botocore.auth.get_current_datetime", return_value=now.replace(tzinfo=None)), \
-            mock.patch("botocore.auth.time.time", return_value=now.timestamp()):
+    with ref.pinned_clock(now):
         theirs = client.generate_presigned_url("list_objects_v2", Params=api, ExpiresIn=300)  # type: ignore[attr-defined]
     assert ref.parts(ours) == ref.parts(theirs)

@@ -42,11 +42,16 @@ def _upload_in_browser(page_file: Path, upload: Path) -> int:
         browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page()
+            messages: list[str] = []
+            page.on("console", lambda message: messages.append(message.text))
             page.goto(page_file.as_uri())
             page.set_input_files("#file", str(upload))
             with page.expect_response(lambda r: r.request.method == "POST") as response:
                 page.click("button[type=submit]")
-            return response.value.status
+            status = response.value.status
+            # The page's Content-Security-Policy allowed its own style, script and form target.
+            assert not [m for m in messages if "Content Security Policy" in m], messages
+            return status
         finally:
             browser.close()
 
@@ -80,3 +85,35 @@ def test_content_type_prefix_page_sends_the_file_type(seaweedfs_env: Server, tmp
     import json
 
     assert send(json.loads(out.getvalue())["url"]).headers["content-type"] == "image/png"
+
+
+def test_upload_page_policy_blocks_anything_else(keys: Path, tmp_path: Path) -> None:
+    """The Content-Security-Policy: no load from elsewhere, no other script, no other form target."""
+    from playwright.sync_api import sync_playwright
+
+    from . import fake_services
+
+    page_file = _page(tmp_path, "s3://my-bucket/up/${filename}", "--endpoint-url", "http://127.0.0.1:9",
+                      "--content-type-prefix", "image/")
+    with fake_services.serve(lambda m, p, h, b: (200, {}, b"")) as (elsewhere, seen), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            violations = page.evaluate("""(elsewhere) => new Promise((resolve) => {
+                const seen = [];
+                document.addEventListener("securitypolicyviolation", (e) => seen.push(e.effectiveDirective));
+                const img = document.createElement("img"); img.src = elsewhere + "/img"; document.body.append(img);
+                const s = document.createElement("script"); s.src = elsewhere + "/js"; document.body.append(s);
+                const inline = document.createElement("script"); inline.textContent = "window.ran = 1";
+                document.body.append(inline);
+                document.getElementById("file").required = false;
+                document.querySelector("form").action = elsewhere + "/steal";
+                document.querySelector("form").requestSubmit();
+                setTimeout(() => resolve({seen, ran: window.ran || 0}), 1000);
+            })""", elsewhere)
+        finally:
+            browser.close()
+    assert seen == []  # nothing reached the other server
+    assert {"img-src", "script-src-elem", "form-action"} <= set(violations["seen"]), violations
+    assert violations["ran"] == 0

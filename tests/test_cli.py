@@ -64,7 +64,10 @@ def test_defaults_global_host_one_hour(keys: Path) -> None:
 
 
 def test_uri_without_scheme_and_lower_case_method(keys: Path) -> None:
-    assert cli("my-bucket/k", "--http-method", "put")[1] == cli("s3://my-bucket/k", "--http-method", "PUT")[1]
+    # Each run against botocore at its own signing time: two runs may straddle a second.
+    for args in (["my-bucket/k", "--http-method", "put"], ["s3://my-bucket/k", "--http-method", "PUT"]):
+        url = cli(*args)[1].strip()
+        assert ref.parts(url) == ref.parts(botocore_url(url, "my-bucket", "k", method="PUT", region=None))
 
 
 @pytest.mark.parametrize("flag", ["--endpoint-url", "--endpoint"])
@@ -227,7 +230,7 @@ def test_credential_process_works(home: Path) -> None:
         ({"env": {"AWS_ACCESS_KEY_ID": "AKIDCLI"}}, [], "AWS_SECRET_ACCESS_KEY is not set"),
         ({"env": {"AWS_SECRET_ACCESS_KEY": SECRET}}, [], "AWS_ACCESS_KEY_ID is not set"),
         ({"credentials": "[default]\naws_access_key_id = AKIDCLI\n"}, [], "aws_secret_access_key is missing"),
-        ({"config": "region = eu-west-1\n"}, [], "config, line 1: 'region = eu-west-1' is outside any section"),
+        ({"config": "region = eu-west-1\n"}, [], "config, line 1: the setting 'region' is outside any section"),
         ({"config": "[default]\nregion\n"}, [], "config, line 2: expected 'name = value'"),
         ({"credentials": "[default]\naws_access_key_id = AKIDCLI\n  aws_secret_access_key\n[x\n"}, [],
          "credentials, line 4: malformed section header"),
@@ -298,14 +301,14 @@ def test_closed_stdout_is_quiet(home: Path) -> None:
     reader.wait()
     done = subprocess.run([sys.executable, "-m", "s3presign", "s3://my-bucket/k"], env=_subprocess_env(home),
                           stdout=reader.stdin, stderr=subprocess.PIPE, text=True)
-    assert "Traceback" not in done.stderr
+    assert (done.returncode, done.stderr) == (0, "")  # quiet: no traceback, no error line, success
 
 
 # Start-up: importing more than this for one URL costs milliseconds the command does not have.
 ALLOWED_NEW_MODULES = {
     "__future__", "_sha1", "_sha256", "_sha2", "binascii",
     "s3presign", "s3presign._config", "s3presign._credentials", "s3presign._encoding", "s3presign._endpoints",
-    "s3presign._errors", "s3presign._inspect", "s3presign._post", "s3presign._presigner",
+    "s3presign._errors", "s3presign._files", "s3presign._inspect", "s3presign._post", "s3presign._presigner",
     "s3presign._request_options", "s3presign._sigv2",
     "s3presign._sigv4", "s3presign._uri",
     "s3presign.cli",

@@ -94,8 +94,11 @@ def test_accelerate_needs_a_dns_label_bucket(bucket: str) -> None:
         ("a/b", "invalid bucket name"),
         ("a b", "invalid bucket name"),
         ("b" * 256, "invalid bucket name"),
-        ("arn:aws:s3:us-west-2:123456789012:accesspoint/ap", "ARN"),
-        ("my-bucket--usw2-az1--x-s3", "directory bucket"),
+        ("arn:aws:s3:us-west-2:12345:accesspoint/ap", "invalid ARN .* 12 digits"),
+        ("arn:aws:s3:us-west-2:123456789012:accesspoint/a.b", "invalid ARN"),
+        ("arn:aws:s3-object-lambda:us-west-2:123456789012:accesspoint/ol", "Object Lambda"),
+        ("My-Bucket--usw2-az1--x-s3", "invalid directory bucket name"),
+        ("--x-s3", "invalid directory bucket name"),
     ],
 )
 def test_refused_buckets(bucket: str, message: str) -> None:

@@ -95,7 +95,7 @@ def test_command_json(keys: Path) -> None:
 def test_command_curl(keys: Path) -> None:
     code, out, _ = _cli(*POST_ARGS, "--output", "curl")
     words = shlex.split(out)
-    assert code == 0 and words[:2] == ["curl", "--fail-with-body"]
+    assert code == 0 and words[:3] == ["curl", "--globoff", "--fail-with-body"]
     assert "key=uploads/${filename}" in words and words[-3:-1] == ["-F", "file=@FILE"]
     assert words[-1].startswith("https://my-bucket.s3.amazonaws.com/")
 

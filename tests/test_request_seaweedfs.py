@@ -18,8 +18,8 @@ import pytest
 
 from s3presign.cli import main
 
-from .http import Response, send
-from .seaweedfs import VERSIONED_BUCKET, Server
+from .http import Response, error_code, send
+from .seaweedfs import VERSIONED_BUCKET, Server, enable_versioning
 
 Run = Callable[..., dict[str, Any]]
 
@@ -48,6 +48,11 @@ def _send(data: dict[str, object], body: bytes | None = None, **changes: str | N
     return send(str(data["url"]), str(data["method"]), body, headers=headers)
 
 
+def _refused(response: Response) -> tuple[int, str]:
+    """Status and S3 error code: the code says why (a signed header changed, a precondition, a digest)."""
+    return response.status, error_code(response)
+
+
 def _uri(server: Server, name: str) -> str:
     return f"s3://{server.bucket}/options/{uuid.uuid4().hex}/{name}"
 
@@ -56,8 +61,8 @@ def test_content_type_is_enforced(command: Run, seaweedfs: Server) -> None:
     run = command
     uri = _uri(seaweedfs, "data.csv")
     put = run(uri, "--http-method", "PUT", "--content-type", "text/csv")
-    assert _send(put, b"a,b\n", Content_Type="text/plain").status == 403
-    assert _send(put, b"a,b\n", Content_Type=None).status == 403
+    assert _refused(_send(put, b"a,b\n", Content_Type="text/plain")) == (403, "SignatureDoesNotMatch")
+    assert _refused(_send(put, b"a,b\n", Content_Type=None)) == (403, "SignatureDoesNotMatch")
     assert _send(put, b"a,b\n").status == 200
     assert send(str(run(uri)["url"])).headers["content-type"] == "text/csv"
 
@@ -66,8 +71,8 @@ def test_checksum_is_enforced(command: Run, seaweedfs: Server) -> None:
     run = command
     digest = base64.b64encode(hashlib.sha256(b"hello").digest()).decode()
     put = run(_uri(seaweedfs, "c.txt"), "--http-method", "PUT", "--checksum-sha256", digest)
-    assert _send(put, b"hello", x_amz_checksum_sha256=None).status == 403
-    assert _send(put, b"hellO").status == 400  # the signed checksum does not match the body
+    assert _refused(_send(put, b"hello", x_amz_checksum_sha256=None)) == (403, "SignatureDoesNotMatch")
+    assert _refused(_send(put, b"hellO")) == (400, "BadDigest")  # the signed checksum does not match the body
     assert _send(put, b"hello").status == 200
 
 
@@ -80,7 +85,7 @@ def test_sse_c_round_trip(command: Run, seaweedfs: Server, tmp_path: Path) -> No
     assert _send(put, b"encrypted at rest").status == 200
     get = run(uri, "--sse-c-key-file", str(key_file))
     assert _send(get).body == b"encrypted at rest"
-    assert _send(get, x_amz_server_side_encryption_customer_key=None).status == 403
+    assert _refused(_send(get, x_amz_server_side_encryption_customer_key=None)) == (403, "SignatureDoesNotMatch")
     assert send(str(run(uri)["url"])).status == 400  # no key: S3 says it needs one
 
 
@@ -90,8 +95,16 @@ def test_metadata_tagging_headers_and_storage(command: Run, seaweedfs: Server) -
     put = run(uri, "--http-method", "PUT", "--metadata", "owner=alice", "--tagging", "team=data",
               "--storage-class", "STANDARD_IA", "--acl", "private", "--sse", "AES256",
               "--header", "Cache-Control: max-age=60")
-    assert _send(put, b"x", x_amz_meta_owner="mallory").status == 403
+    assert _refused(_send(put, b"x", x_amz_meta_owner="mallory")) == (403, "SignatureDoesNotMatch")
     assert _send(put, b"x").status == 200
+    # The tags arrived as signed (SeaweedFS keeps no canned ACL to read back: it answers FULL_CONTROL to its owner).
+    from s3presign import Credentials, Presigner
+
+    bucket, key = uri[5:].split("/", 1)
+    reader = Presigner(Credentials(seaweedfs.access_key_id, seaweedfs.secret_access_key),
+                       endpoint_url=seaweedfs.endpoint_url)
+    tags = send(reader.presign_details(bucket, key, "GET", params=[("tagging", "")]).url).body
+    assert b"<Tag><Key>team</Key><Value>data</Value></Tag>" in tags
     head = send(str(run(uri, "--http-method", "HEAD")["url"]), "HEAD").headers
     assert (head["x-amz-meta-owner"], head["cache-control"], head["x-amz-storage-class"],
             head["x-amz-server-side-encryption"]) == ("alice", "max-age=60", "STANDARD_IA", "AES256")
@@ -101,7 +114,7 @@ def test_if_none_match_refuses_overwrite(command: Run, seaweedfs: Server) -> Non
     run = command
     put = run(_uri(seaweedfs, "once.txt"), "--http-method", "PUT", "--if-none-match", "*")
     assert _send(put, b"first").status == 200
-    assert _send(put, b"second").status == 412
+    assert _refused(_send(put, b"second")) == (412, "PreconditionFailed")
 
 
 def test_download_with_a_file_name(command: Run, seaweedfs: Server) -> None:
@@ -116,13 +129,7 @@ def test_download_with_a_file_name(command: Run, seaweedfs: Server) -> None:
 
 def test_version_id(command: Run, seaweedfs: Server) -> None:
     run = command
-    from s3presign import Credentials, Presigner
-
-    signer = Presigner(Credentials(seaweedfs.access_key_id, seaweedfs.secret_access_key),
-                       endpoint_url=seaweedfs.endpoint_url)
-    versioning = signer.presign_details(VERSIONED_BUCKET, None, "PUT", params=[("versioning", "")]).url
-    body = b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>'
-    assert send(versioning, "PUT", body).status == 200
+    enable_versioning(seaweedfs)
     uri = f"s3://{VERSIONED_BUCKET}/doc.txt"
     first = _send(run(uri, "--http-method", "PUT"), b"version one").headers["x-amz-version-id"]
     assert _send(run(uri, "--http-method", "PUT"), b"version two").status == 200

@@ -8,7 +8,7 @@ import pytest
 
 from s3presign import Credentials, Presigner
 
-from .http import send
+from .http import error_code, send
 from .seaweedfs import Server
 
 # Keys S3 allows that trip naive encoders. (SeaweedFS rejects '.' and '..' path segments,
@@ -80,27 +80,33 @@ def test_tampered_signature_is_refused(signer: Presigner, seaweedfs: Server, sto
     name = "X-Amz-Signature=" if signer.signature_version == "v4" else "Signature="
     head, _, sig = url.partition(name)
     flipped = ("0" if sig[0] != "0" else "1") + sig[1:]
-    assert send(head + name + flipped).status == 403
+    refused = send(head + name + flipped)
+    assert (refused.status, error_code(refused)) == (403, "SignatureDoesNotMatch")
 
 
 def test_other_key_with_same_signature_is_refused(signer: Presigner, seaweedfs: Server, stored: str) -> None:
     url = signer.presign(seaweedfs.bucket, stored)
-    assert send(url.replace(stored, stored.replace(".txt", ".TXT"), 1)).status == 403
+    refused = send(url.replace(stored, stored.replace(".txt", ".TXT"), 1))
+    assert (refused.status, error_code(refused)) == (403, "SignatureDoesNotMatch")
 
 
 def test_wrong_method_is_refused(signer: Presigner, seaweedfs: Server, stored: str) -> None:
-    assert send(signer.presign(seaweedfs.bucket, stored, "GET"), "DELETE").status == 403
-    assert send(signer.presign(seaweedfs.bucket, stored, "HEAD")).status == 403
+    refused = send(signer.presign(seaweedfs.bucket, stored, "GET"), "DELETE")
+    assert (refused.status, error_code(refused)) == (403, "SignatureDoesNotMatch")
+    refused = send(signer.presign(seaweedfs.bucket, stored, "HEAD"))
+    assert (refused.status, error_code(refused)) == (403, "SignatureDoesNotMatch")
     assert send(signer.presign(seaweedfs.bucket, stored)).status == 200  # still there
 
 
 def test_expired_url_is_refused(signer: Presigner, seaweedfs: Server, stored: str) -> None:
     an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
-    assert send(signer.presign(seaweedfs.bucket, stored, expires_in=60, now=an_hour_ago)).status == 403
+    refused = send(signer.presign(seaweedfs.bucket, stored, expires_in=60, now=an_hour_ago))
+    assert (refused.status, error_code(refused)) == (403, "AccessDenied") and b"expired" in refused.body
     assert send(signer.presign(seaweedfs.bucket, stored, expires_in=7200, now=an_hour_ago)).status == 200
 
 
 def test_wrong_secret_is_refused(signer: Presigner, seaweedfs: Server, stored: str) -> None:
     forged = Presigner(Credentials(seaweedfs.access_key_id, "not-the-secret"), endpoint_url=seaweedfs.endpoint_url,
                        signature_version=signer.signature_version)
-    assert send(forged.presign(seaweedfs.bucket, stored)).status == 403
+    refused = send(forged.presign(seaweedfs.bucket, stored))
+    assert (refused.status, error_code(refused)) == (403, "SignatureDoesNotMatch")

@@ -55,7 +55,7 @@ def split_uri(uri: str) -> tuple[str, str]:
     """The fast form of ``parse_s3_uri`` for bulk input; errors are the same."""
     rest = uri[5:] if uri.startswith("s3://") else uri
     bucket, slash, key = rest.partition("/")
-    if bucket and key:
+    if bucket and key and bucket[:4] != "arn:":
         return bucket, key
     from ._uri import parse_s3_uri
 

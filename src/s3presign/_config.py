@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Refetch", "Resolved", "Setting", "parse_config", "resolve", "secrets_for"]
 
 CREDENTIAL_PROCESS_TIMEOUT = 60.0  # seconds; S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT overrides
+CREDENTIAL_PROCESS_MAX_OUTPUT = 1 << 20  # bytes on stdout; its JSON is a few hundred
 _TRUE = ("true", "1", "yes", "on")
 
 
@@ -85,12 +86,15 @@ def parse_config(text: str, path: str) -> dict[str, Section]:
             close_section()
             current, raw, raw_lines, name = stripped[1:-1].strip(), {}, {}, None
             continue
-        if current is None or raw is None:
-            raise ConfigFileError(f"{path}, line {number}: {stripped!r} is outside any section; "
-                                  "put it under [default] or [profile NAME]")
         cut = min((i for i in (stripped.find("="), stripped.find(":")) if i > 0), default=-1)
+        # Messages name the setting, never the line: a misplaced line may hold a secret.
+        if current is None or raw is None:
+            what = f"the setting {stripped[:cut].strip()!r}" if cut > 0 else "a line"
+            raise ConfigFileError(f"{path}, line {number}: {what} is outside any section; "
+                                  "put it under [default] or [profile NAME]")
         if cut < 0:
-            raise ConfigFileError(f"{path}, line {number}: expected 'name = value', found {stripped!r}")
+            raise ConfigFileError(f"{path}, line {number}: expected 'name = value' (the line is not shown: it "
+                                  "may hold a secret)")
         name = stripped[:cut].strip().lower()
         raw[name] = [stripped[cut + 1:].strip()]
         raw_lines[name] = number
@@ -106,20 +110,28 @@ def _value(lines: list[str], path: str, number: int) -> str | dict[str, str]:
         key, sep, value = line.partition("=")
         if not sep or not key.strip():
             raise ConfigFileError(f"{path}, line {number + offset}: expected 'name = value' in the nested "
-                                  f"settings, found {line!r}")
+                                  "settings (the line is not shown: it may hold a secret)")
         nested[key.strip().lower()] = value.strip()
     return nested
 
 
 def _read(path: str) -> dict[str, Section]:
+    from ._files import MAX_FILE_BYTES, FileTooLargeError, NotRegularFileError, read_text
+
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        text = read_text(path)  # a regular file under a size cap: not /dev/zero, not a FIFO
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigFileError(f"cannot read {path}: {reason}") from None
+    except NotRegularFileError:
+        raise ConfigFileError(f"cannot read {path}: it is not a regular file (a directory, device or FIFO); "
+                              "point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at a file") from None
+    except FileTooLargeError:
+        raise ConfigFileError(f"cannot read {path}: it is over {MAX_FILE_BYTES >> 20} MiB, far more than any "
+                              "AWS config file") from None
+    except UnicodeDecodeError:
+        raise ConfigFileError(f"cannot read {path}: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     return parse_config(text, path)
 
 
@@ -161,7 +173,8 @@ class Resolved:
     """Everything needed to build a Presigner, each value with its source."""
 
     __slots__ = ("addressing_style", "credentials", "endpoint_url", "profile", "region", "signature_version",
-                 "use_accelerate", "use_dualstack", "use_fips", "store", "account_id")
+                 "use_accelerate", "use_dualstack", "use_fips", "store", "account_id", "use_arn_region",
+                 "disable_multiregion_access_points", "disable_express_session_auth")
 
     profile: Setting
     region: Setting
@@ -171,6 +184,9 @@ class Resolved:
     use_dualstack: Setting
     use_accelerate: Setting
     use_fips: Setting
+    use_arn_region: Setting
+    disable_multiregion_access_points: Setting
+    disable_express_session_auth: Setting
     credentials: Setting
     store: Setting  # a _stores.Store (--provider, profile s3presign_provider) or None
     account_id: Setting
@@ -185,6 +201,9 @@ class Resolved:
             "use_dualstack": self.use_dualstack.value,
             "use_accelerate": self.use_accelerate.value,
             "use_fips": self.use_fips.value,
+            "use_arn_region": self.use_arn_region.value,
+            "disable_multiregion_access_points": self.disable_multiregion_access_points.value,
+            "disable_express_session_auth": self.disable_express_session_auth.value,
         }
 
     def describe(self) -> list[str]:
@@ -276,6 +295,14 @@ def resolve(
                               or from_profile("use_dualstack_endpoint"))
     out.use_accelerate = _flag(env, None, s3_setting("use_accelerate_endpoint"))
     out.use_fips = _flag(env, "AWS_USE_FIPS_ENDPOINT", from_profile("use_fips_endpoint"))
+    # Access points, Multi-Region Access Points, S3 Express (botocore's configprovider names):
+    # AWS CLI v2's s3 commands use the ARN's region unless told not to.
+    arn_region = _flag(env, "AWS_S3_USE_ARN_REGION", from_profile("s3_use_arn_region") or s3_setting("use_arn_region"))
+    out.use_arn_region = arn_region if arn_region.source != "default" else Setting(True, "default")
+    out.disable_multiregion_access_points = _flag(env, "AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS",
+                                                  s3_setting("s3_disable_multiregion_access_points"))
+    out.disable_express_session_auth = _flag(env, "AWS_S3_DISABLE_EXPRESS_SESSION_AUTH",
+                                             from_profile("s3_disable_express_session_auth"))
     # Store presets (--provider; s3presign_* settings, which other AWS tools ignore) fill in what
     # the flags, environment and profile left unset, and check what they set (see _stores).
     out.account_id = (Setting(account_id, "--account-id") if account_id is not None
@@ -446,23 +473,28 @@ def run_credential_process(command: str, profile: str, env: Mapping[str, str]) -
         raise CredentialsError(f"{what} cannot be parsed ({exc}); check its quotes") from None
     if not argv:
         raise CredentialsError(f"{what} is empty")
-    timeout = float(env.get("S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT") or CREDENTIAL_PROCESS_TIMEOUT)
+    timeout = _credential_process_timeout(env)
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=timeout, env=dict(env), stdin=subprocess.DEVNULL)
+        returncode, stdout, stderr = _run_bounded(argv, env, timeout, CREDENTIAL_PROCESS_MAX_OUTPUT)
     except FileNotFoundError:
         raise CredentialsError(f"{what} cannot run: {argv[0]!r} was not found") from None
     except PermissionError:
         raise CredentialsError(f"{what} cannot run: {argv[0]!r} is not executable") from None
+    except OSError as exc:
+        raise CredentialsError(f"{what} cannot run: {exc.strerror}") from None
     except subprocess.TimeoutExpired:
         raise CredentialsError(f"{what} did not finish within {timeout:g} seconds "
                                "(set S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT to wait longer)") from None
-    if done.returncode != 0:
-        lines = done.stderr.decode(errors="replace").strip().splitlines()
+    if stdout is None:
+        raise CredentialsError(f"{what} printed more than {CREDENTIAL_PROCESS_MAX_OUTPUT >> 20} MiB on stdout; "
+                               "credentials JSON is a few hundred bytes: check the command")
+    if returncode != 0:
+        lines = stderr.decode(errors="replace").strip().splitlines()
         detail = f": {lines[-1][:200]}" if lines else ""
-        raise CredentialsError(f"{what} failed with exit code {done.returncode}{detail}")
+        raise CredentialsError(f"{what} failed with exit code {returncode}{detail}")
     try:
-        data = json.loads(done.stdout)
-    except ValueError:
+        data = json.loads(stdout)
+    except (ValueError, RecursionError):
         # Never echo the output: it may hold a secret.
         raise CredentialsError(f"{what} did not print valid JSON on stdout") from None
     if not isinstance(data, dict):
@@ -488,6 +520,62 @@ def run_credential_process(command: str, profile: str, env: Mapping[str, str]) -
     return Credentials(key_id, secret, token if isinstance(token, str) else None, expires_at)
 
 
+def _credential_process_timeout(env: Mapping[str, str]) -> float:
+    text = env.get("S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT")
+    if not text:
+        return CREDENTIAL_PROCESS_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 86400:  # also refuses nan and inf
+        raise ConfigurationError(f"S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT must be a number of seconds from 0 to "
+                                 f"86400, not {text!r}")
+    return value
+
+
+def _run_bounded(argv: list[str], env: Mapping[str, str], timeout: float, max_bytes: int,
+                 ) -> tuple[int, bytes | None, bytes]:
+    """Run a command without a shell; (exit code, stdout or None when over ``max_bytes``, the last
+    64 KiB of stderr). Both pipes are drained together, so a chatty stderr cannot block the child;
+    the whole run, not each read, is bounded by ``timeout`` (subprocess.TimeoutExpired)."""
+    import selectors
+    import subprocess
+    import time
+
+    deadline = time.monotonic() + timeout
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=dict(env))
+    out, err = bytearray(), bytearray()
+    too_much = False
+    with child, selectors.DefaultSelector() as selector:
+        assert child.stdout is not None and child.stderr is not None  # both are pipes (PIPE above)
+        selector.register(child.stdout, selectors.EVENT_READ, out)
+        selector.register(child.stderr, selectors.EVENT_READ, err)
+        try:
+            while selector.get_map() and not too_much:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise subprocess.TimeoutExpired(argv, timeout)
+                for key, _ in selector.select(left):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        continue
+                    buffer: bytearray = key.data
+                    buffer += chunk
+                    too_much = too_much or len(out) > max_bytes
+                    del err[:-65536]
+            if too_much:
+                child.kill()
+            returncode = child.wait(max(deadline - time.monotonic(), 0.01))
+        except BaseException:
+            child.kill()
+            child.wait()
+            raise
+    return returncode, None if too_much else bytes(out), bytes(err)
+
+
 def secrets_for(access_key_id: str, *, profile: str | None = None, env: Mapping[str, str] | None = None,
                 ) -> list[tuple[str, str]]:
     """Every local secret for ``access_key_id``: the environment, the resolved profile, and static keys
@@ -495,7 +583,7 @@ def secrets_for(access_key_id: str, *, profile: str | None = None, env: Mapping[
     env = os.environ if env is None else env
     found: list[tuple[str, str]] = []
     if env.get("AWS_ACCESS_KEY_ID") == access_key_id and env.get("AWS_SECRET_ACCESS_KEY"):
-        found.append(("env AWS_ACCESS_KEY_ID", env["AWS_SECRET_ACCESS_KEY"]))
+        found.append(("env AWS_SECRET_ACCESS_KEY", env["AWS_SECRET_ACCESS_KEY"]))
     try:
         resolved = resolve(profile=profile, env=env).credentials
         creds = resolved.value

@@ -28,13 +28,14 @@ import os
 import time
 
 from ._credentials import Credentials
-from ._errors import ConfigurationError, CredentialsError
+from ._errors import ConfigurationError, CredentialsError, Error
 from ._http import HTTPError, Response, request, without_query
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from datetime import datetime
+    from urllib.parse import SplitResult
 
     from ._config import Section, _Files
 
@@ -82,11 +83,12 @@ def cache_key(arguments: Mapping[str, object]) -> str:
 
 
 def _cache_read(env: Mapping[str, str], key: str) -> Credentials | None:
+    from ._files import read_text
+
     try:
-        with open(os.path.join(_cache_dir(env), key + ".json"), encoding="utf-8") as file:
-            data = json.load(file)
+        data = json.loads(read_text(os.path.join(_cache_dir(env), key + ".json")))
         creds = _from_sts_json(data["Credentials"])
-    except (OSError, ValueError, KeyError, TypeError, CredentialsError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, CredentialsError):
         return None
     if creds.expires_at is None or creds.expires_at.timestamp() - time.time() < EXPIRY_WINDOW:
         return None
@@ -94,15 +96,10 @@ def _cache_read(env: Mapping[str, str], key: str) -> Credentials | None:
 
 
 def _cache_write(env: Mapping[str, str], key: str, response: dict[str, object]) -> None:
-    import tempfile
+    from ._files import write_private
 
-    directory = _cache_dir(env)
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=directory, suffix=".tmp")  # created 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump(response, file)
-        os.replace(temp, os.path.join(directory, key + ".json"))
+    try:  # atomic, 0600, never through a planted symlink
+        write_private(os.path.join(_cache_dir(env), key + ".json"), json.dumps(response).encode("utf-8"))
     except OSError:
         pass  # a cache that cannot be written only costs a call next time
 
@@ -156,12 +153,12 @@ def _sts_call(endpoint: str, region: str, form: dict[str, str], env: Mapping[str
               signer: Credentials | None, ca_bundle: str | None) -> dict[str, object]:
     """POST an STS action; with ``signer``, SigV4-signed in the Authorization header."""
     import hashlib
-    from urllib.parse import urlencode, urlsplit
+    from urllib.parse import urlencode
 
     from . import _sigv4
 
     body = urlencode({"Action": form.pop("Action"), "Version": STS_VERSION, **form}).encode()
-    parts = urlsplit(endpoint)
+    parts = _split_url(endpoint, "the STS endpoint")
     host = parts.netloc
     path = parts.path or "/"
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
@@ -201,6 +198,13 @@ def _sts_result(response: Response) -> dict[str, object]:
     if credentials is None:
         raise CredentialsError("STS answered without Credentials")
     values = {child.tag.removeprefix(_STS_NS): child.text or "" for child in credentials}
+    try:  # checked before anyone caches it: a bad reply must not be served from the cache later
+        if not all(values.get(k) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")):
+            raise ValueError("a field is missing")
+        _from_sts_json(values)
+    except (ValueError, Error):
+        raise CredentialsError("STS answered without usable Credentials (AccessKeyId, SecretAccessKey, "
+                               "SessionToken and an ISO 8601 Expiration)") from None
     user = root.find(f".//{_STS_NS}AssumedRoleUser")
     result: dict[str, object] = {"Credentials": values}
     if user is not None:
@@ -346,17 +350,37 @@ def web_identity(env: Mapping[str, str], files: _Files, section: Section, *, tok
     cached = _cache_read(env, key)
     if cached is not None:
         return cached
-    try:
-        with open(token_file, encoding="utf-8") as file:
-            token = file.read().strip()
-    except OSError as exc:
-        raise CredentialsError(f"cannot read the web identity token file {token_file}: {exc.strerror}") from None
+    token = _token_file(token_file, "the web identity token file")
     form = {"Action": "AssumeRoleWithWebIdentity", "RoleArn": role_arn, "WebIdentityToken": token,
             "RoleSessionName": str(session_name or f"botocore-session-{int(time.time())}")}
     endpoint, signing_region = sts_endpoint(region or _profile_region(section), env, files, section)
     response = _sts_call(endpoint, signing_region, form, env, signer=None, ca_bundle=_ca(section))
     _cache_write(env, key, response)
     return _from_sts_json(response["Credentials"])  # type: ignore[arg-type]
+
+
+def _split_url(url: str, what: str) -> SplitResult:
+    """``urlsplit`` with its ValueErrors (a bad IPv6 literal, a port out of range) as a configuration error."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsed lazily; raises for a port out of range
+    except ValueError as exc:
+        raise ConfigurationError(f"{what} {url!r} is not a valid URL ({exc})") from None
+    return parts
+
+
+def _token_file(path: str, what: str) -> str:
+    """A token file's text: a regular UTF-8 file of at most 1 MiB (tokens are a few KiB)."""
+    from ._files import read_text
+
+    try:
+        return read_text(path, max_bytes=1 << 20).strip()
+    except UnicodeDecodeError:
+        raise CredentialsError(f"cannot read {what} {path}: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise CredentialsError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
 # -- SSO ---------------------------------------------------------------------------------------------
@@ -386,12 +410,20 @@ def sso_credentials(name: str, section: Section, files: _Files, env: Mapping[str
     home = env.get("HOME") or os.path.expanduser("~")
     token_path = os.path.join(home, ".aws", "sso", "cache", hashlib.sha1(cache_name.encode()).hexdigest() + ".json")
     login = f"run 'aws sso login --profile {name}'"
+    from ._files import read_text
+
     try:
-        with open(token_path, encoding="utf-8") as file:
-            token = json.load(file)
-    except (OSError, ValueError):
-        raise CredentialsError(f"no SSO login for profile {name!r} ({token_path} is missing): {login}") from None
-    if _parse_time(str(token.get("expiresAt", "1970-01-01T00:00:00Z"))).timestamp() <= time.time() + 60:
+        token = json.loads(read_text(token_path, max_bytes=1 << 20))
+    except (OSError, ValueError, RecursionError):
+        raise CredentialsError(f"no SSO login for profile {name!r} ({token_path} is missing or unreadable): "
+                               f"{login}") from None
+    try:
+        expires = _parse_time(str(token.get("expiresAt", "1970-01-01T00:00:00Z"))).timestamp()
+        if not isinstance(token.get("accessToken"), str):
+            raise TypeError("no accessToken")
+    except (AttributeError, TypeError, ValueError):
+        raise CredentialsError(f"the SSO login cached in {token_path} is malformed: {login}") from None
+    if expires <= time.time() + 60:
         token = _refresh_sso_token(token, token_path, str(sso_region), env, files, section, login)
     portal = _service_endpoint("sso", "SSO", env, files, section) or f"https://portal.sso.{sso_region}.amazonaws.com"
     url = f"{portal.rstrip('/')}/federation/credentials?{urlencode({'role_name': role, 'account_id': account})}"
@@ -405,7 +437,7 @@ def sso_credentials(name: str, section: Section, files: _Files, env: Mapping[str
 
         return Credentials(data["accessKeyId"], data["secretAccessKey"], data.get("sessionToken"),
                            datetime.fromtimestamp(int(data["expiration"]) / 1000, timezone.utc))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError, OSError, RecursionError, Error):
         raise CredentialsError(f"the SSO portal answered HTTP {response.status} without role credentials") from None
 
 
@@ -414,8 +446,12 @@ def _refresh_sso_token(token: dict[str, object], path: str, region: str, env: Ma
     """Refresh an expired SSO token through SSO OIDC CreateToken, when the cache holds what it needs."""
     needed = ("refreshToken", "clientId", "clientSecret")
     registration_expires = token.get("registrationExpiresAt")
-    if not all(token.get(k) for k in needed) or (
-            registration_expires and _parse_time(str(registration_expires)).timestamp() <= time.time()):
+    try:
+        registration_over = bool(registration_expires) and _parse_time(str(registration_expires)).timestamp() <= \
+            time.time()
+    except ValueError:
+        registration_over = True
+    if not all(token.get(k) for k in needed) or registration_over:
         raise CredentialsError(f"the SSO login has expired and cannot be refreshed: {login}")
     oidc = _service_endpoint("sso-oidc", "SSO_OIDC", env, files, section) or f"https://oidc.{region}.amazonaws.com"
     body = json.dumps({"grantType": "refresh_token", "clientId": token["clientId"],
@@ -424,14 +460,23 @@ def _refresh_sso_token(token: dict[str, object], path: str, region: str, env: Ma
                     env=env, ca_bundle=_ca(section), what="SSO OIDC")
     if response.status != 200:
         raise CredentialsError(f"the SSO login has expired and refreshing it failed (HTTP {response.status}): {login}")
-    fresh = json.loads(response.body)
-    token = {**token, "accessToken": fresh["accessToken"],
-             "expiresAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + int(fresh["expiresIn"])))}
-    if fresh.get("refreshToken"):
-        token["refreshToken"] = fresh["refreshToken"]
-    try:
-        with open(path, "w", encoding="utf-8") as file:
-            json.dump(token, file)
+    try:  # checked before it replaces the cached login
+        fresh = json.loads(response.body)
+        access, expires_in, refresh = fresh["accessToken"], fresh["expiresIn"], fresh.get("refreshToken")
+        if not (isinstance(access, str) and access and type(expires_in) is int and 0 < expires_in <= 10 ** 8
+                and isinstance(refresh, (str, type(None)))):
+            raise TypeError("a field is missing or has the wrong type")
+    except (ValueError, KeyError, TypeError, RecursionError):
+        raise CredentialsError(f"SSO OIDC answered HTTP 200 without a usable token (accessToken, expiresIn): "
+                               f"{login}") from None
+    token = {**token, "accessToken": access,
+             "expiresAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in))}
+    if refresh:
+        token["refreshToken"] = refresh
+    from ._files import write_private
+
+    try:  # atomic and 0600 as the AWS CLI writes it: a crash leaves the old login whole; a symlink is replaced
+        write_private(path, json.dumps(token).encode("utf-8"))
     except OSError:
         pass
     return token
@@ -446,11 +491,12 @@ def container_credentials(env: Mapping[str, str]) -> Credentials | None:
     """ECS/EKS container credentials, or None when the variables are not set."""
     relative, full = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
     if relative:
+        if not relative.startswith("/"):  # else "x@evil.example" would make the host evil.example
+            raise CredentialsError(f"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI {relative!r} must be a path starting "
+                                   "with /")
         url = f"http://169.254.170.2{relative}"
     elif full:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(full)
+        parts = _split_url(full, "AWS_CONTAINER_CREDENTIALS_FULL_URI")
         host = (parts.hostname or "").lower()
         if parts.scheme != "https" and not (host in _CONTAINER_HOSTS or host.startswith("127.") or host == "::1"):
             raise CredentialsError(f"AWS_CONTAINER_CREDENTIALS_FULL_URI {full!r} must be https, or http to a "
@@ -461,12 +507,7 @@ def container_credentials(env: Mapping[str, str]) -> Credentials | None:
     headers = {}
     token_file = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
     if token_file:
-        try:
-            with open(token_file, encoding="utf-8") as file:
-                headers["Authorization"] = file.read().strip()
-        except OSError as exc:
-            raise CredentialsError(f"cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {token_file}: "
-                                   f"{exc.strerror}") from None
+        headers["Authorization"] = _token_file(token_file, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
     elif env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN"):
         headers["Authorization"] = env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
     if any(c in headers.get("Authorization", "") for c in "\r\n"):
@@ -502,8 +543,12 @@ def imds_credentials(env: Mapping[str, str], section: Section) -> Credentials | 
         timeout = float(str(env.get("AWS_METADATA_SERVICE_TIMEOUT") or section.get("metadata_service_timeout") or 1))
         attempts = int(str(env.get("AWS_METADATA_SERVICE_NUM_ATTEMPTS")
                            or section.get("metadata_service_num_attempts") or 1))
+        if not (0 < timeout <= 3600 and 1 <= attempts <= 100):  # also refuses nan and inf
+            raise ValueError("out of range")
     except ValueError:
-        raise ConfigurationError("the metadata service timeout and attempts must be numbers") from None
+        raise ConfigurationError("the metadata service timeout (AWS_METADATA_SERVICE_TIMEOUT, seconds, more than 0 "
+                                 "and at most 3600) and attempts (AWS_METADATA_SERVICE_NUM_ATTEMPTS, 1 to 100) "
+                                 "must be numbers in range") from None
     v1_disabled = str(env.get("AWS_EC2_METADATA_V1_DISABLED") or section.get("ec2_metadata_v1_disabled")
                       or "").lower() == "true"
 

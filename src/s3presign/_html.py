@@ -1,4 +1,10 @@
-"""A self-contained upload page for a presigned POST: one form, no external resources."""
+"""A self-contained upload page for a presigned POST: one form, no external resources.
+
+The page carries a Content-Security-Policy (https://www.w3.org/TR/CSP3/): nothing loads from
+anywhere (``default-src 'none'``), its one style and one script run because their SHA-256 hashes
+are listed, and the form may post only to the bucket's URL (``form-action``; and to the
+``success_action_redirect`` target S3 sends the browser on to, when there is one).
+"""
 
 from __future__ import annotations
 
@@ -33,20 +39,25 @@ def upload_page(post: PresignedPost, *, bucket: str, key: str, conditions: list[
         f'    <input type="hidden" name="{escape(name)}" value="{escape(value)}">' for name, value in post.fields.items()
     )
     type_field = '\n    <input type="hidden" name="Content-Type" value="" id="content-type">' if needs_type else ""
-    script = """
-<script>
+    code = """
   // The policy requires a Content-Type: send the chosen file's own type.
   document.getElementById("file").addEventListener("change", function () {
     var file = this.files[0];
     document.getElementById("content-type").value = file ? file.type : "";
   });
-</script>""" if needs_type else ""
+"""
+    script = f"\n<script>{code}</script>" if needs_type else ""
+    targets = [_source(post.url)] + [_source(v) for n, v in post.fields.items() if n == "success_action_redirect"]
+    scripts = _hash(code) if needs_type else "'none'"
+    policy = (f"default-src 'none'; style-src {_hash(_STYLE)}; script-src {scripts}; "
+              f"form-action {' '.join(targets)}; base-uri 'none'")
     where = escape(f"s3://{bucket}/{key}")
     size = f" The file must be {', '.join(limits)}." if limits else ""
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{escape(policy)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Upload a file</title>
 <style>{_STYLE}</style>
@@ -63,3 +74,16 @@ def upload_page(post: PresignedPost, *, bucket: str, key: str, conditions: list[
 </body>
 </html>
 """
+
+
+def _hash(text: str) -> str:
+    """A CSP hash source for an inline style or script: ``'sha256-BASE64'`` of its exact text."""
+    import hashlib
+    from base64 import b64encode
+
+    return f"'sha256-{b64encode(hashlib.sha256(text.encode('utf-8')).digest()).decode()}'"
+
+
+def _source(url: str) -> str:
+    """A URL as a CSP source expression: no query or fragment (the grammar has none)."""
+    return url.split("?", 1)[0].split("#", 1)[0].replace(";", "%3B").replace(",", "%2C").replace(" ", "%20")

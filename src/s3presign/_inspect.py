@@ -8,6 +8,10 @@ comparing in constant time. Explaining a refusal compares that rebuilt request w
 says it computed (the ``CanonicalRequest`` and ``StringToSign`` of a SignatureDoesNotMatch
 error), and, where S3 does not say, tries the likely variations (another method, the key
 encoded twice) with the local secret. SigV2 URLs work the same way with their string to sign.
+SigV4A URLs (Multi-Region Access Points, Outposts) cannot be re-signed to compare, since ECDSA
+signatures are randomized: they verify under the public key derived from the local secret.
+S3 Express URLs are SigV4 signed with a session key: its secret comes from the command's session
+cache (``_express``), since no profile holds it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from ._errors import InvalidRequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from urllib.parse import SplitResult
 
 __all__ = ["Explanation", "PresignInfo", "Verification", "explain", "inspect", "redact", "verify", "verify_with"]
@@ -38,13 +42,30 @@ def urlsplit(url: str) -> SplitResult:
 
 
 def redact(text: str, values: Sequence[str]) -> str:
-    """``text`` with each value, plain or query-encoded, shown as ``***``."""
-    from ._encoding import encode_query_component
+    """``text`` with each value shown as ``***``: plain, and in every form a URL's trip can give it."""
+    import re
 
     for value in values:
-        if value:
-            text = text.replace(encode_query_component(value), "***").replace(value, "***")
+        for form in sorted(_encodings(value), key=len, reverse=True):  # longest first: no half-redacted forms
+            # Case-insensitive: percent escapes may come back in lower case (%2b), or mixed.
+            text = re.sub(re.escape(form), "***", text, flags=re.IGNORECASE)
     return text
+
+
+def _encodings(value: str) -> set[str]:
+    """The forms a secret takes on the way through clients and servers: as is, percent-encoded
+    (once or twice), form-encoded (space as ``+``), and with each ``+`` read back as a space (a
+    base64 session token's ``+`` when a server form-decodes the query)."""
+    from urllib.parse import quote_plus
+
+    from ._encoding import encode_query_component
+
+    forms: set[str] = set()
+    for plain in {value, value.replace("+", " ")}:
+        once = encode_query_component(plain)
+        forms.update((plain, once, encode_query_component(once), quote_plus(plain, safe="-_.~")))
+    forms.discard("")
+    return forms
 
 
 def _same(a: str, b: str) -> bool:
@@ -54,7 +75,8 @@ def _same(a: str, b: str) -> bool:
 
 _METHODS = ("GET", "PUT", "HEAD", "DELETE")
 _V4_AUTH = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-            "X-Amz-Signature", "X-Amz-Security-Token"}
+            "X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Region-Set", "X-Amz-S3session-Token"}
+_V4A_ALGORITHM = "AWS4-ECDSA-P256-SHA256"
 _V2_AUTH = {"AWSAccessKeyId", "Expires", "Signature", "x-amz-security-token"}
 
 
@@ -111,21 +133,53 @@ def _raw_query(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
+# The latest time a URL can name: time.gmtime and ISO 8601 stop at year 9999.
+_LAST_SECOND = 253402300799
+
+
+def _split(url: str) -> SplitResult:
+    """``urlsplit`` with its ValueErrors (a bad IPv6 literal, a port out of range) as one clear error."""
+    try:
+        url.encode("utf-8")
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsed lazily; raises for a port out of range
+    except UnicodeEncodeError:
+        raise InvalidRequestError("the URL holds bytes that are not UTF-8 text: copy it again") from None
+    except ValueError as exc:
+        raise InvalidRequestError(f"that is not a valid URL ({exc}): give the whole presigned URL") from None
+    return parts
+
+
+def _seconds(text: str, name: str) -> int:
+    """A whole number of seconds from the URL, within what a clock can show."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) > _LAST_SECOND:
+        raise InvalidRequestError(f"the URL's {name} is not a whole number of seconds in range: it was cut "
+                                  "short or edited")
+    return int(text)
+
+
 def inspect(url: str) -> PresignInfo:
     """Decode a SigV4 or SigV2 presigned URL: ``inspect(url).expires_at``."""
-    parts = urlsplit(url.strip())
+    parts = _split(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequestError("that is not a URL: give the whole presigned URL, starting with https://")
     info = PresignInfo()
     info.url = url.strip()
     info.query = _raw_query(parts.query)
     params = dict(info.query)
-    if params.get("X-Amz-Algorithm") == _sigv4.ALGORITHM:
-        info.signature_version = "v4"
+    if params.get("X-Amz-Algorithm") in (_sigv4.ALGORITHM, _V4A_ALGORITHM):
+        v4a = params["X-Amz-Algorithm"] == _V4A_ALGORITHM
+        info.signature_version = "v4a" if v4a else "v4"
         try:
-            akid, date, region, service, terminator = params["X-Amz-Credential"].split("/")
+            if v4a:  # no region in a SigV4A scope: the URL names the regions it is good for
+                akid, date, service, terminator = params["X-Amz-Credential"].split("/")
+                region = params["X-Amz-Region-Set"]
+            else:
+                akid, date, region, service, terminator = params["X-Amz-Credential"].split("/")
             signed_at = time.strptime(params["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
-            expires_in = int(params["X-Amz-Expires"])
+            expires_in = _seconds(params["X-Amz-Expires"], "X-Amz-Expires")
+            if not (akid and date and region and service and terminator):
+                raise ValueError("an empty part of the credential scope")
         except (KeyError, ValueError):
             raise InvalidRequestError("the URL's X-Amz-Credential, X-Amz-Date or X-Amz-Expires is missing or "
                                       "malformed: it was cut short or edited") from None
@@ -133,18 +187,17 @@ def inspect(url: str) -> PresignInfo:
 
         info.access_key_id, info.region, info.service = akid, region, service
         info.signed_at = calendar.timegm(signed_at)
-        info.expires_at = info.signed_at + expires_in
+        info.expires_at = min(info.signed_at + expires_in, _LAST_SECOND)
         info.signed_headers = params.get("X-Amz-SignedHeaders", "").split(";")
         info.signature = params.get("X-Amz-Signature", "")
-        info.has_token = "X-Amz-Security-Token" in params
+        info.has_token = "X-Amz-Security-Token" in params or "X-Amz-S3session-Token" in params
         auth = _V4_AUTH
     elif "AWSAccessKeyId" in params and "Signature" in params:
         info.signature_version = "v2"
         info.access_key_id = params["AWSAccessKeyId"]
-        try:
-            info.expires_at = int(params["Expires"])
-        except (KeyError, ValueError):
-            raise InvalidRequestError("the URL's Expires is missing or not a number") from None
+        if "Expires" not in params:
+            raise InvalidRequestError("the URL's Expires is missing: it was cut short or edited")
+        info.expires_at = _seconds(params["Expires"], "Expires")
         info.signature = params["Signature"]
         info.has_token = "x-amz-security-token" in params
         auth = _V2_AUTH
@@ -163,7 +216,7 @@ def _locate(info: PresignInfo, scheme: str, netloc: str, path: str) -> None:
     labels = hostname.split(".")
     is_aws = hostname.endswith((".amazonaws.com", ".amazonaws.com.cn", ".amazonaws.eu"))
     s3_label = next((i for i, label in enumerate(labels)
-                     if label == "s3" or label.startswith(("s3-", "s3.")) or label in ("s3-accelerate",)), None)
+                     if label == "s3" or label.startswith(("s3-", "s3.", "s3express-"))), None)
     if is_aws and s3_label is not None and s3_label > 0:
         info.addressing_style = "virtual"
         info.bucket = ".".join(labels[:s3_label])
@@ -201,11 +254,15 @@ class Verification:
 
 def expected_signature(info: PresignInfo, secret: str, method: str, headers: Mapping[str, str],
                        path: str | None = None) -> str | None:
-    """The signature the URL should carry for ``method`` and header values (None: a header is missing)."""
-    parts = urlsplit(info.url)
+    """The signature the URL should carry for ``method`` and header values (None: a header is missing).
+
+    SigV4A signatures are randomized (ECDSA) and cannot be recomputed: for them this is the URL's
+    own signature when it verifies under the key derived from ``secret``, else "" (no match).
+    """
+    parts = _split(info.url)
     raw_path = parts.path if path is None else path
     lowered = {k.lower(): v for k, v in headers.items()}
-    if info.signature_version == "v4":
+    if info.signature_version in ("v4", "v4a"):
         host = parts.netloc
         if parts.port in ((443,) if parts.scheme == "https" else (80,)):
             host = host.rsplit(":", 1)[0]
@@ -220,8 +277,16 @@ def expected_signature(info: PresignInfo, secret: str, method: str, headers: Map
         block, signed = _sigv4.canonical_headers(values)
         query = _sigv4.canonical_query_string([(k, v) for k, v in info.query if k != "X-Amz-Signature"])
         canonical = _sigv4.canonical_request(method, raw_path or "/", query, block, signed)
-        assert info.signed_at is not None and info.region and info.service
+        if info.signed_at is None or not info.region or not info.service:  # inspect() guarantees them
+            raise InvalidRequestError("the URL's X-Amz-Credential or X-Amz-Date is malformed")
         date = _iso(info.signed_at).replace("-", "").replace(":", "")
+        if info.signature_version == "v4a":
+            from . import _sigv4a
+
+            scope = _sigv4a.credential_scope(date[:8], info.service)
+            to_sign = _sigv4a.string_to_sign(date, scope, canonical)
+            public = _sigv4a.private_key(info.access_key_id, secret).public_key()
+            return info.signature if _sigv4a.verify(public, to_sign, info.signature) else ""
         scope = _sigv4.credential_scope(date[:8], info.region, info.service)
         key = _sigv4.signing_key(secret, date[:8], info.region, info.service)
         return _sigv4.signature(key, _sigv4.string_to_sign(date, scope, canonical))
@@ -281,6 +346,15 @@ def verify(url: str, *, method: str = "GET", headers: Mapping[str, str] | None =
 
     info = inspect(url)
     candidates = secrets_for(info.access_key_id, profile=profile)
+    if "X-Amz-S3session-Token" in dict(info.query):
+        from ._express import cached_session_secret
+
+        secret = cached_session_secret(info.access_key_id)
+        candidates = [("the S3 Express session cache", secret)] if secret else []
+        if not candidates:
+            return Verification("unknown", f"{info.access_key_id} is an S3 Express session key: its secret is only "
+                                           "in the session cache of the machine that signed the URL, and that "
+                                           "session (about 5 minutes) may be over", method.upper())
     if not candidates:
         return Verification("unknown", f"no local profile holds the secret for {info.access_key_id}: it cannot be "
                                        "checked here", method.upper())
@@ -329,11 +403,22 @@ def parse_error(body: str) -> dict[str, str]:
     return {child.tag: (child.text or "") for child in root}
 
 
-def explain(url: str, error_body: str | None = None, *, secrets: Sequence[tuple[str, str]] = (),
-            method: str | None = None, headers: Mapping[str, str] | None = None,
+def explain(url: str, error_body: str | None = None, *,
+            secrets: Mapping[str, str] | Iterable[tuple[str, str]] | None = None, method: str | None = None,
+            headers: Mapping[str, str] | None = None, profile: str | None = None,
             now: int | None = None) -> Explanation:
-    """Name the likely causes of a refusal: ``explain(url, s3_error_xml, secrets=[("profile dev", secret)])``."""
+    """Name the likely causes of a refusal: ``explain(url, s3_error_xml, method="PUT")``.
+
+    ``secrets``: the secrets to try, as ``{where: secret}`` or ``[(where, secret), ...]``; by default
+    the local ones for the URL's access key id, found as ``verify`` finds them (``profile`` to choose);
+    ``()`` tries none.
+    """
     info = inspect(url)
+    if secrets is None:
+        from ._config import secrets_for
+
+        secrets = secrets_for(info.access_key_id, profile=profile)
+    secrets = _secret_pairs(secrets)
     now = int(time.time()) if now is None else now
     error = parse_error(error_body) if error_body else {}
     result = Explanation(error.get("Code"))
@@ -351,6 +436,10 @@ def explain(url: str, error_body: str | None = None, *, secrets: Sequence[tuple[
         causes.append(f"clock skew: the URL says it was signed at {_iso(info.signed_at)}, "
                       f"{_ago(info.signed_at - reference)} ahead of {'S3' if server_time else 'this machine'}: "
                       "fix the signing machine's clock (NTP)")
+    if "X-Amz-S3session-Token" in dict(info.query) and error.get("Code") in (
+            "ExpiredToken", "AccessDenied", "InvalidToken", "InvalidAccessKeyId"):
+        causes.append("the URL is signed with an S3 Express One Zone session, which lasts about 5 minutes: it "
+                      "stops working when the session ends, whatever X-Amz-Expires says; presign again")
     if error.get("Code") in ("ExpiredToken", "TokenRefreshRequired"):
         causes.append("the temporary credentials (session token) that signed the URL have expired: a URL dies "
                       "with its credentials whatever --expires-in says; sign with fresh or long-lived credentials")
@@ -401,11 +490,27 @@ def explain(url: str, error_body: str | None = None, *, secrets: Sequence[tuple[
         else:
             causes.append("nothing in the URL explains a refusal: it is well formed and not expired; give S3's "
                           "error response to compare")
-    token = dict(info.query).get("X-Amz-Security-Token") or dict(info.query).get("x-amz-security-token")
+    query = dict(info.query)
+    token = (query.get("X-Amz-Security-Token") or query.get("x-amz-security-token")
+             or query.get("X-Amz-S3session-Token"))
     if token:  # S3's CanonicalRequest and the query comparison quote it; the output need not
         result.causes[:] = [redact(c, [token]) for c in causes]
         result.details[:] = [redact(d, [token]) for d in details]
     return result
+
+
+def _secret_pairs(secrets: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    from collections.abc import Mapping as _Mapping
+
+    if isinstance(secrets, str):
+        raise InvalidRequestError("explain(secrets=...) takes {where: secret} or [(where, secret), ...], not a "
+                                  "bare string")
+    pairs = list(secrets.items()) if isinstance(secrets, _Mapping) else list(secrets)
+    if not all(isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+               for pair in pairs):
+        raise InvalidRequestError("explain(secrets=...) takes {where: secret} or [(where, secret), ...] "
+                                  "with text for both")
+    return [(where, secret) for where, secret in pairs]
 
 
 def _parse_time(text: str | None) -> int | None:

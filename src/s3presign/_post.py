@@ -17,6 +17,7 @@ import time
 from binascii import b2a_base64
 
 from . import _sigv2, _sigv4
+from ._errors import InvalidRequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from ._presigner import Presigner
 
-__all__ = ["FILENAME", "PresignedPost", "presign_post"]
+__all__ = ["FILENAME", "PresignedPost", "check_condition", "presign_post"]
 
 FILENAME = "${filename}"
 
@@ -68,8 +69,14 @@ def presign_post(signer: Presigner, bucket: str, key: str, *, expires_in: int = 
 
     _checked_key(key.replace(FILENAME, "f") if key.endswith(FILENAME) else key)
     _check_expires_in(expires_in, signer.signature_version)
+    conditions = [check_condition(condition) for condition in conditions]
     second = int(time.time()) if now is None else _epoch_second(now)
     endpoint = signer.endpoint(bucket)
+    if bucket[:4] == "arn:" or endpoint.signing_service != "s3":
+        # A form upload's policy names a bucket and is signed for one region: access points,
+        # Multi-Region Access Points, Outposts and directory buckets take presigned PUTs instead.
+        raise InvalidRequestError(f"presigned POST needs a bucket name, not {bucket}: presign a PUT for it instead "
+                                  "(--http-method PUT)")
     url_path = endpoint.path_prefix.rstrip("/") or "/"
     url = f"{endpoint.scheme}://{endpoint.netloc}{url_path}"
     form = dict(fields or {})
@@ -105,6 +112,32 @@ def presign_post(signer: Presigner, bucket: str, key: str, *, expires_in: int = 
         form["policy"] = _encode(policy)
         form["signature"] = _sigv2.signature(credentials.secret_access_key, form["policy"])
     return PresignedPost(url, form, second, expires_in)
+
+
+def check_condition(condition: object) -> object:
+    """A policy condition S3 can check, or InvalidRequestError saying why not:
+    ``check_condition(["content-length-range", 1, 1024])``.
+
+    The forms (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html):
+    ``{"field": "value"}`` (exact match), ``["eq" | "starts-with", "$field", "value"]``, and
+    ``["content-length-range", MIN, MAX]`` with whole numbers 0 <= MIN <= MAX.
+    """
+    example = 'e.g. ["starts-with", "$key", "uploads/"], {"acl": "private"} or ["content-length-range", 1, 1048576]'
+    if isinstance(condition, dict):
+        if condition and all(isinstance(k, str) and k and isinstance(v, str) for k, v in condition.items()):
+            return condition
+        raise InvalidRequestError(f"a policy condition object maps field names to text, {example}; not {condition!r}")
+    if isinstance(condition, list) and len(condition) == 3:
+        operator, first, second = condition
+        if operator == "content-length-range":
+            if all(type(n) is int and 0 <= n < 1 << 63 for n in (first, second)) and first <= second:
+                return condition
+            raise InvalidRequestError(f"content-length-range takes two whole numbers of bytes, MIN <= MAX; not "
+                                      f"{condition!r}")
+        if operator in ("eq", "starts-with") and isinstance(first, str) and first.startswith("$") and len(
+                first) > 1 and isinstance(second, str):
+            return condition
+    raise InvalidRequestError(f"not a policy condition S3 can check ({example}): {condition!r}")
 
 
 def _encode(policy: dict[str, object]) -> str:

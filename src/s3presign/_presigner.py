@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
     from datetime import datetime
 
+    from ._express import ExpressSessions
     from ._post import PresignedPost
     from typing import Any
 
@@ -39,6 +40,7 @@ __all__ = ["METHODS", "MAX_EXPIRES_IN", "PresignedRequest", "Presigner", "Signed
 
 METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 MAX_EXPIRES_IN = 604800  # seven days, the longest S3 accepts for SigV4
+MAX_V2_EXPIRES_IN = 100 * 365 * 86400  # SigV2 has no limit; a century keeps the time printable
 MAX_KEY_BYTES = 1024
 SIGNATURE_VERSIONS = ("v4", "v2")
 _MAX_CACHED_BUCKETS = 4096
@@ -124,6 +126,7 @@ def _without_query(url: str) -> str:
 _AUTH_PARAMS = frozenset({
     "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires", "x-amz-signedheaders",
     "x-amz-signature", "x-amz-security-token", "awsaccesskeyid", "signature", "expires",
+    "x-amz-region-set", "x-amz-s3session-token",
 })
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
@@ -169,6 +172,7 @@ class Presigner:
 
     __slots__ = (
         "_credentials", "_rules", "_signature_version", "_v2", "_endpoints", "_day", "_second", "_source", "_static",
+        "_v4a_key", "_express", "_express_auth", "_special", "_keys",
     )
 
     def __init__(
@@ -182,6 +186,10 @@ class Presigner:
         use_dualstack: bool = False,
         use_accelerate: bool = False,
         use_fips: bool = False,
+        use_arn_region: bool = True,
+        disable_multiregion_access_points: bool = False,
+        disable_express_session_auth: bool = False,
+        express_sessions: ExpressSessions | None = None,
     ) -> None:
         if not isinstance(credentials, (Credentials, RefreshableCredentials)):
             raise ConfigurationError("credentials must be an s3presign.Credentials or RefreshableCredentials")
@@ -200,6 +208,8 @@ class Presigner:
             use_dualstack=bool(use_dualstack),
             use_accelerate=bool(use_accelerate),
             use_fips=bool(use_fips),
+            use_arn_region=bool(use_arn_region),
+            disable_multiregion_access_points=bool(disable_multiregion_access_points),
         )
         self._signature_version = signature_version
         self._v2 = signature_version == "v2"
@@ -209,6 +219,15 @@ class Presigner:
         self._day: tuple[str, Any, Any, Credentials | None] = ("", None, None, None)
         # (epoch second, expires_in, X-Amz-* query, inner state with string-to-sign prefix, outer state)
         self._second: tuple[int, Any, str, Any, Any] = (-1, None, "", None, None)
+        # (access key id, secret, SigV4A private key): derived once, on the first SigV4A URL
+        self._v4a_key: tuple[str, str, Any] | None = None
+        # S3 Express One Zone: where CreateSession keys come from (made on first use)
+        self._express = express_sessions
+        self._express_auth = not disable_express_session_auth
+        # Access points, MRAPs, Outposts, directory buckets: their endpoints, and SigV4 signing keys
+        # per (key id, day, region, service), each with the secret it was derived from
+        self._special: dict[str, Endpoint] = {}
+        self._keys: dict[tuple[str, str, str, str], tuple[str, bytes]] = {}
 
     # -- public -----------------------------------------------------------------------------
 
@@ -309,6 +328,15 @@ class Presigner:
         """``"v4"`` or ``"v2"``."""
         return self._signature_version
 
+    @property
+    def express_sessions(self) -> ExpressSessions:
+        """The S3 Express One Zone session keys this signer uses, per directory bucket (cached in memory)."""
+        if self._express is None:
+            from ._express import ExpressSessions
+
+            self._express = ExpressSessions()
+        return self._express
+
     def endpoint(self, bucket: str) -> Endpoint:
         """Where a bucket's URLs point: ``signer.endpoint("my-bkt").url_prefix``."""
         return self._rules.endpoint_for(bucket)
@@ -335,6 +363,8 @@ class Presigner:
         try:
             url_prefix, uri_prefix, tail = self._endpoints[bucket]
         except KeyError:
+            if (bucket[:4] == "arn:" or bucket[-6:] == "--x-s3") and not self._plain_sigv4(bucket):
+                return self.presign_details(bucket, key, method, expires_in, now).url  # own region, keys...
             url_prefix, uri_prefix, tail = self._bucket(bucket)
         if key.isascii() and 0 < len(key) <= 1024 and _plain_path(key):
             path = key  # nothing to encode, by far the most common case
@@ -449,7 +479,7 @@ class Presigner:
         params: Mapping[str, str] | Iterable[tuple[str, str]] | None,
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
     ) -> SignedDetails:
-        endpoint = self._rules.endpoint_for(bucket)
+        endpoint = self._special.get(bucket) or self._endpoint_for(bucket)
         path = endpoint.path_prefix + encode_path(_checked_key(key)) if key is not None else (
             endpoint.path_prefix.rstrip("/") or "/")
         if method not in METHODS:
@@ -458,26 +488,87 @@ class Presigner:
         params = _request_params(params)
         headers = [(name.lower(), value) for name, value in _request_headers(headers)]
         if self._v2:
+            if endpoint.signing_service != "s3" or endpoint.algorithm != "v4":
+                raise ConfigurationError(
+                    f"bucket {bucket} needs SigV4{'A' if endpoint.algorithm == 'v4a' else ''} "
+                    f"(service {endpoint.signing_service}): use signature version v4")
             return self._presign_v2(creds, endpoint, bucket, key, path, method, expires_in, second, params, headers)
         _check_expires_in(expires_in)
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
-        scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region)
         header_block, signed = _sigv4.canonical_headers([("host", endpoint.host_header), *headers])
+        credentials = creds
+        v4a = endpoint.algorithm == "v4a"  # Multi-Region Access Points, Outposts: see _sigv4a
+        token_param = "X-Amz-Security-Token"
+        if endpoint.signing_service == "s3express" and self._express_auth:
+            # S3 Express One Zone: sign with the bucket's CreateSession keys; the session token
+            # travels as X-Amz-S3session-Token (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html)
+            credentials = self.express_sessions.credentials_for(self, bucket, now=second, endpoint=endpoint)
+            token_param = "X-Amz-S3session-Token"
+        if v4a:
+            from . import _sigv4a
+
+            scope = _sigv4a.credential_scope(amz_date[:8], endpoint.signing_service)
+        else:
+            scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region, endpoint.signing_service)
         auth = _sigv4.auth_query_params(
-            access_key_id=creds.access_key_id,
+            access_key_id=credentials.access_key_id,
             scope=scope,
             amz_date=amz_date,
             expires_in=expires_in,
             signed_headers=signed,
-            session_token=creds.session_token,
+            session_token=credentials.session_token,
+            token_param=token_param,
+            algorithm=_sigv4a.ALGORITHM if v4a else _sigv4.ALGORITHM,
+            region_set=endpoint.signing_region if v4a else None,
         )
         query = _sigv4.canonical_query_string(params + auth)
         canonical = _sigv4.canonical_request(method, path, query, header_block, signed)
-        to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
-        key_bytes = _sigv4.signing_key(creds.secret_access_key, amz_date[:8], endpoint.signing_region)
-        url = (f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}"
-               f"&X-Amz-Signature={_sigv4.signature(key_bytes, to_sign)}")
+        if v4a:
+            to_sign = _sigv4a.string_to_sign(amz_date, scope, canonical)
+            signature = _sigv4a.signature(self._v4a_private_key(credentials), to_sign)
+        else:
+            to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
+            signature = _sigv4.signature(self._signing_key(credentials, amz_date[:8], endpoint), to_sign)
+        url = f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}&X-Amz-Signature={signature}"
         return SignedDetails(url, second, canonical, to_sign)
+
+    def _signing_key(self, credentials: Credentials, date_stamp: str, endpoint: Endpoint) -> bytes:
+        """SigV4 signing key per (key id, day, region, service), kept with the secret it came from."""
+        slot = (credentials.access_key_id, date_stamp, endpoint.signing_region, endpoint.signing_service)
+        cached = self._keys.get(slot)
+        if cached is None or cached[0] != credentials.secret_access_key:
+            cached = (credentials.secret_access_key, _sigv4.signing_key(
+                credentials.secret_access_key, date_stamp, endpoint.signing_region, endpoint.signing_service))
+            if len(self._keys) >= 64:
+                self._keys.clear()
+            self._keys[slot] = cached
+        return cached[1]
+
+    def _v4a_private_key(self, credentials: Credentials) -> Any:
+        """The SigV4A key derived from these credentials, once per key (see ``_sigv4a.derive_private_key``)."""
+        from . import _sigv4a
+
+        cached = self._v4a_key
+        if cached is None or cached[0] != credentials.access_key_id or cached[1] != credentials.secret_access_key:
+            cached = (credentials.access_key_id, credentials.secret_access_key,
+                      _sigv4a.private_key(credentials.access_key_id, credentials.secret_access_key))
+            self._v4a_key = cached
+        return cached[2]
+
+    def _plain_sigv4(self, bucket: str) -> bool:
+        """Whether an ARN or directory bucket signs like a plain bucket (SigV4, service s3, the
+        signer's region and keys), so the fast path serves it: an access point in the client's region."""
+        endpoint = self._special.get(bucket) or self._endpoint_for(bucket)
+        return (endpoint.algorithm == "v4" and endpoint.signing_service == "s3"
+                and endpoint.signing_region == self._rules.signing_region)
+
+    def _endpoint_for(self, bucket: str) -> Endpoint:
+        endpoint = self._rules.endpoint_for(bucket)
+        if bucket[:4] == "arn:" or bucket[-6:] == "--x-s3":
+            if len(self._special) >= _MAX_CACHED_BUCKETS:
+                self._special.clear()
+            self._special[bucket] = endpoint
+        return endpoint
 
     # -- pickling: settings only, caches are rebuilt ----------------------------------------
 
@@ -486,7 +577,9 @@ class Presigner:
         return (
             _rebuild,
             (self._credentials, rules.region, rules.endpoint_url, rules.addressing_style,
-             self._signature_version, rules.use_dualstack, rules.use_accelerate, rules.use_fips),
+             self._signature_version, rules.use_dualstack, rules.use_accelerate, rules.use_fips,
+             rules.use_arn_region, rules.disable_multiregion_access_points, not self._express_auth,
+             self._express),
         )
 
     def __repr__(self) -> str:
@@ -602,11 +695,15 @@ def presign(
 def _rebuild(
     credentials: Credentials | RefreshableCredentials, region: str | None, endpoint_url: str | None, addressing_style: str,
     signature_version: str, use_dualstack: bool, use_accelerate: bool, use_fips: bool,
+    use_arn_region: bool = True, disable_multiregion_access_points: bool = False,
+    disable_express_session_auth: bool = False, express_sessions: ExpressSessions | None = None,
 ) -> Presigner:
     return Presigner(
         credentials, region=region, endpoint_url=endpoint_url, addressing_style=addressing_style,
         signature_version=signature_version, use_dualstack=use_dualstack,
-        use_accelerate=use_accelerate, use_fips=use_fips,
+        use_accelerate=use_accelerate, use_fips=use_fips, use_arn_region=use_arn_region,
+        disable_multiregion_access_points=disable_multiregion_access_points,
+        disable_express_session_auth=disable_express_session_auth, express_sessions=express_sessions,
     )
 
 
@@ -663,9 +760,10 @@ def _encode_short_key(key: str) -> str:
 
 
 def _check_expires_in(expires_in: Any, signature_version: str = "v4") -> None:
-    if signature_version == "v2":  # SigV2 signs an absolute time: no upper limit
-        if type(expires_in) is not int or expires_in < 1:
-            raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1")
+    if signature_version == "v2":  # SigV2 signs an absolute time: no limit but the calendar's (year 9999)
+        if type(expires_in) is not int or not 1 <= expires_in <= MAX_V2_EXPIRES_IN:
+            raise InvalidRequestError(f"invalid expiry {expires_in!r}: give a whole number of seconds, at least 1 "
+                                      f"and at most {MAX_V2_EXPIRES_IN} (a century)")
         return
     if type(expires_in) is not int or not 1 <= expires_in <= MAX_EXPIRES_IN:
         raise InvalidRequestError(

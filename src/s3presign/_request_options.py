@@ -89,7 +89,7 @@ def request_parts(options: dict[str, Any], method: str) -> RequestParts:
         if method != "PUT":
             raise InvalidRequestError("--upload-id/--part-number presign UploadPart, which is a PUT")
         number = str(part_number)
-        if not number.isdigit() or not 1 <= int(number) <= 10000:
+        if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= 10000:
             raise InvalidRequestError(f"--part-number must be from 1 to 10000, not {part_number!r}")
         params += [("partNumber", str(int(number))), ("uploadId", str(upload_id))]
     for text in options.get("param", ()):
@@ -189,18 +189,21 @@ def post_parts(options: dict[str, Any]) -> tuple[dict[str, str], list[object]]:
         field("success_action_redirect", options["success_action_redirect"])
     if options.get("content_length_range") is not None:
         low, high = options["content_length_range"]
-        if not (str(low).isdigit() and str(high).isdigit()) or int(low) > int(high):
+        if not all(str(n).isascii() and str(n).isdigit() and len(str(n)) <= 18 for n in (low, high)) or (
+                int(low) > int(high)):
             raise InvalidRequestError(
                 f"--content-length-range takes MIN MAX in bytes, MIN <= MAX, not {low!r} {high!r}")
         conditions.append(["content-length-range", int(low), int(high)])
     for text in options.get("condition", ()):
         try:
             condition = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             condition = None
         if not isinstance(condition, (dict, list)):
             raise InvalidRequestError(
                 f"--condition takes a JSON policy condition, e.g. '[\"starts-with\", \"$key\", \"uploads/\"]', "
                 f"not {text!r}")
-        conditions.append(condition)
+        from ._post import check_condition
+
+        conditions.append(check_condition(condition))
     return fields, conditions

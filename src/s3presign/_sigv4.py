@@ -144,15 +144,23 @@ def auth_query_params(
     expires_in: int,
     signed_headers: str,
     session_token: str | None,
+    token_param: str = "X-Amz-Security-Token",
+    algorithm: str = ALGORITHM,
+    region_set: str | None = None,
 ) -> list[tuple[str, str]]:
-    """The ``X-Amz-*`` parameters of a presigned URL, X-Amz-Signature excepted, unencoded."""
+    """The ``X-Amz-*`` parameters of a presigned URL, X-Amz-Signature excepted, unencoded.
+
+    ``token_param`` names the session token's parameter: S3 Express sessions use
+    ``X-Amz-S3session-Token``. SigV4A passes its ``algorithm`` and ``region_set``."""
     params = [
-        ("X-Amz-Algorithm", ALGORITHM),
+        ("X-Amz-Algorithm", algorithm),
         ("X-Amz-Credential", f"{access_key_id}/{scope}"),
         ("X-Amz-Date", amz_date),
         ("X-Amz-Expires", str(expires_in)),
     ]
+    if region_set is not None:
+        params.append(("X-Amz-Region-Set", region_set))
     if session_token:
-        params.append(("X-Amz-Security-Token", session_token))
+        params.append((token_param, session_token))
     params.append(("X-Amz-SignedHeaders", signed_headers))
     return params

@@ -529,10 +529,15 @@ class StorePresigner(Presigner):
 
 def _rebuild(store: str, credentials: Credentials, region: str | None, endpoint_url: str | None,
              addressing_style: str, signature_version: str, use_dualstack: bool, use_accelerate: bool,
-             use_fips: bool) -> StorePresigner:
+             use_fips: bool, *access_points: Any) -> StorePresigner:
+    # access_points: use_arn_region, disable_multiregion_access_points, disable_express_session_auth,
+    # express_sessions, as Presigner.__reduce__ gives them
+    names = ("use_arn_region", "disable_multiregion_access_points", "disable_express_session_auth",
+             "express_sessions")
     return StorePresigner(credentials, store=STORES[store], region=region, endpoint_url=endpoint_url,
                           addressing_style=addressing_style, signature_version=signature_version,
-                          use_dualstack=use_dualstack, use_accelerate=use_accelerate, use_fips=use_fips)
+                          use_dualstack=use_dualstack, use_accelerate=use_accelerate, use_fips=use_fips,
+                          **dict(zip(names, access_points)))
 
 
 def for_store(name: str, credentials: Credentials, *, region: str | None = None, account_id: str | None = None,

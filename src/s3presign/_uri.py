@@ -1,4 +1,4 @@
-"""``s3://bucket/key`` (or ``bucket/key``, as the AWS CLI accepts) -> (bucket, key)."""
+"""``s3://bucket/key`` (or ``bucket/key``, as the AWS CLI accepts; the bucket may be an access point ARN) -> (bucket, key)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ __all__ = ["parse_s3_uri"]
 def parse_s3_uri(uri: str) -> tuple[str, str]:
     """``parse_s3_uri("s3://my-bucket/a/b.txt") == ("my-bucket", "a/b.txt")``; the key is taken as is."""
     rest = uri[5:] if uri[:5].lower() == "s3://" else uri
-    bucket, slash, key = rest.partition("/")
+    if rest[:4] == "arn:":  # an access point ARN holds '/' itself: split where AWS CLI v2 does
+        from ._arn import split_arn_uri
+
+        bucket, key = split_arn_uri(rest)
+        slash = "/" if key else ""
+    else:
+        bucket, slash, key = rest.partition("/")
     if not bucket:
         raise InvalidRequestError(f"no bucket in {uri!r}: give s3://BUCKET/KEY")
     if not slash or not key:

@@ -40,8 +40,8 @@ s3presign - presigned URLs for Amazon S3 and S3-compatible stores
 
 usage:
   s3presign s3://BUCKET/KEY [options]      (BUCKET/KEY without s3:// works too)
-  s3presign inspect URL                    what a presigned URL (or POST JSON/policy) grants
-  s3presign verify URL [--http-method M] [--header 'N: v']   check it with your local secret
+  s3presign inspect URL|POST_JSON|FILE|-   what a presigned URL (or POST JSON/policy) grants
+  s3presign verify URL                     check it with your local secret (exit 0 valid, 1 not)
   s3presign explain URL [ERROR_FILE|-]     why S3 refused it (give S3's XML error response)
   s3presign providers [NAME] [--output json]  store presets for --provider: limits and sources
   s3presign - [options]                    one s3://BUCKET/KEY per line on stdin
@@ -53,7 +53,8 @@ usage:
   s3presign --version
 
 Prints a URL that lets anyone holding it make one request for one object until it expires.
-No network is needed: the URL is signed locally with your AWS credentials.
+The URL is signed locally with your AWS credentials: no network, unless a credential source
+is a service (a role, SSO, container or instance metadata) or --recursive lists a prefix.
 
 options:
   --expires-in SECONDS     how long the URL works: 1 to 604800 (7 days); default 3600
@@ -84,9 +85,19 @@ options:
                            string to sign on stderr (never the secret)
   --version                print the version and exit
 
+inspect, verify, explain:
+  --output table|json      table on a terminal, json otherwise
+  --http-method METHOD     verify/explain: the method the client used (default GET)
+  --header 'Name: value'   verify/explain: a signed header's value as sent (repeatable)
+  --profile NAME           verify/explain: where to look for the secret first
+
 configuration, as AWS CLI v2 reads it:
   credentials  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (ignored when --profile
-               is given), then the profile in ~/.aws/credentials, credential_process, ~/.aws/config
+               is given), then the profile's: assume role (role_arn with source_profile or
+               credential_source), web identity (web_identity_token_file, AWS_WEB_IDENTITY_TOKEN_FILE),
+               SSO (sso_session or sso_start_url), keys in ~/.aws/credentials, credential_process,
+               keys in ~/.aws/config; then container credentials (AWS_CONTAINER_CREDENTIALS_*) and
+               EC2 instance metadata
   profile      --profile, AWS_PROFILE, AWS_DEFAULT_PROFILE, default
   region       --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region
   endpoint     --endpoint-url, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, [services] s3 endpoint_url,
@@ -95,13 +106,20 @@ configuration, as AWS CLI v2 reads it:
   s3 settings  s3 = addressing_style, signature_version, use_dualstack_endpoint,
                use_accelerate_endpoint; use_fips_endpoint (or AWS_USE_FIPS_ENDPOINT,
                AWS_USE_DUALSTACK_ENDPOINT)
+  ARNs         BUCKET may be an access point, Multi-Region Access Point (SigV4A: needs
+               s3presign[sigv4a]) or Outposts access point ARN, or an S3 Express directory
+               bucket (NAME--ZONE--x-s3: one CreateSession call, cached); s3 = use_arn_region,
+               s3_disable_multiregion_access_points; s3_disable_express_session_auth (or
+               AWS_S3_USE_ARN_REGION, AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS,
+               AWS_S3_DISABLE_EXPRESS_SESSION_AUTH)
 
 downloads (GET, HEAD): --version-id ID, --response-content-disposition, --response-content-type,
   --response-cache-control, --response-content-language, --response-content-encoding,
   --response-expires (each VALUE; S3 sends it back as that response header)
-uploads (PUT): --content-type, --content-md5, --checksum-crc32|crc32c|sha1|sha256 (base64),
+uploads (PUT): --content-type, --content-md5, --checksum-crc32, --checksum-crc32c,
+  --checksum-sha1, --checksum-sha256 (base64),
   --acl, --storage-class, --metadata NAME=VALUE (repeatable), --tagging 'k=v&k2=v2',
-  --sse AES256|aws:kms, --sse-kms-key-id ID, --sse-c-key-file FILE (also for GET/HEAD),
+  --sse AES256|aws:kms|aws:kms:dsse, --sse-kms-key-id ID, --sse-c-key-file FILE (also for GET/HEAD),
   --if-none-match '*'; multipart: --upload-id ID --part-number N (UploadPart)
 anything else: --param NAME=VALUE, --header 'Name: value' (repeatable)
   Every header is signed: the client must send it exactly (--output json lists them).
@@ -110,8 +128,8 @@ browser form upload (--http-method POST; a key ending in ${filename} takes the f
   --metadata NAME=VALUE, --success-action-status 200|201|204, --success-action-redirect URL,
   --condition JSON (repeatable), --expires-in
 
-exit codes: 0 ok, 252 bad command line, 253 configuration or credentials, 254 service error,
-255 other, 130 interrupted
+exit codes: 0 ok, 1 verify: the URL is invalid or expired, 252 bad command line, 253 configuration
+or credentials, 254 service error, 255 other, 130 interrupted
 """
 
 _VALUE_OPTIONS = {
@@ -219,20 +237,38 @@ def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
     return options
 
 
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _expires_in(text: str, signature_version: str | None) -> int:
     try:
         value = int(text, 10)
     except ValueError:
         raise UsageError(f"--expires-in must be a whole number of seconds, not {text!r}") from None
     if signature_version == "v2":
-        if value < 1:
-            raise UsageError(f"--expires-in must be at least 1 second, not {value}")
+        if not 1 <= value <= 3153600000:  # the library's limit for SigV2: a century
+            raise UsageError(f"--expires-in must be from 1 to 3153600000 seconds (a century), not {value}")
     elif not 1 <= value <= 604800:
         raise UsageError(f"--expires-in must be from 1 to 604800 seconds (7 days, S3's limit), not {value}")
     return value
 
 
+def _check_text(options: dict[str, Any], *, skip: tuple[str, ...] = ()) -> None:
+    """Undecodable bytes in argv arrive as lone surrogates: refuse them in any value that is signed or sent."""
+    for name, value in options.items():
+        for text in value if isinstance(value, (list, tuple)) else (value,):
+            if name not in skip and isinstance(text, str) and not _is_text(text):
+                what = "the S3 URI" if name == "uri" else f"--{name.replace('_', '-')}"
+                raise UsageError(f"{what} holds bytes that are not UTF-8 text: {text!r}")
+
+
 def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
+    _check_text(options, skip=("input",))  # a file name may be any bytes
     from ._config import resolve
     from ._endpoints import ADDRESSING_STYLES, _parse_endpoint_url, validate_region
     from ._presigner import Presigner
@@ -281,7 +317,12 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
             _parse_endpoint_url(str(options["endpoint_url"]))
         if recursive:
             rest = str(uri)[5:] if str(uri).lower().startswith("s3://") else str(uri)
-            bucket, _, key = rest.partition("/")
+            if rest[:4] == "arn:":
+                from ._arn import split_arn_uri
+
+                bucket, key = split_arn_uri(rest)
+            else:
+                bucket, _, key = rest.partition("/")
             if not bucket:
                 raise UsageError(f"no bucket in {uri!r}: give s3://BUCKET/PREFIX/")
         elif not bulk:
@@ -307,13 +348,14 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     expires_in = _expires_in(str(options.get("expires_in", "3600")), str(resolved.signature_version.value))
     debug = bool(options.get("debug"))
     if debug:
-        for line in resolved.describe():
-            err.write(f"s3presign: debug: {line}\n")
+        for line in resolved.describe():  # values from config files: terminal-safe
+            err.write(f"s3presign: debug: {printable(line)}\n")
     if resolved.store.value is not None:
         signer = _store_signer(resolved, options, method, expires_in, err,
                                parts=None if post else parts, fields=fields if post else None)
     else:
-        signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs())  # type: ignore[arg-type]
+        signer = Presigner(resolved.credentials.value, **resolved.presigner_kwargs(),  # type: ignore[arg-type]
+                           express_sessions=_express_sessions(None if bulk else bucket))
     credentials_expire = _credentials_expiry(signer, int(time.time()) + expires_in, bool(options.get("strict_expiry")),
                                              err)
     if post:
@@ -326,10 +368,24 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         details = signer.presign_details(bucket, key, method, expires_in, params=parts.params, headers=parts.headers)
     except InvalidRequestError as exc:
         raise UsageError(str(exc)) from None
+    if "X-Amz-S3session-Token=" in details.url:  # S3 Express: the URL dies with its session (~5 minutes)
+        session = signer.express_sessions.credentials_for(signer, bucket, now=details.signed_at)
+        ends = int(session.expires_at.timestamp()) if session.expires_at else None
+        url_ends = details.signed_at + expires_in
+        if ends is not None and ends < url_ends:
+            message = (f"the S3 Express session that signs this URL ends at {_iso(ends)}, so it stops working "
+                       f"then, not at {_iso(url_ends)}")
+            if options.get("strict_expiry"):
+                raise CredentialsError(message + "; use a shorter --expires-in (sessions last about 5 minutes)")
+            err.write(f"s3presign: warning: {message}\n")
+            credentials_expire = min(ends, credentials_expire or ends)
     if debug:
         hidden = [*parts.secret_values]
         if signer.credentials.session_token:  # the URL carries it by design; the debug log need not
             hidden.append(signer.credentials.session_token)
+        marker = "X-Amz-S3session-Token="
+        if marker in details.url:  # an S3 Express session token: as secret as any other
+            hidden.append(details.url.split(marker, 1)[1].split("&", 1)[0])
         _debug_steps(err, details.canonical_request, details.string_to_sign, hidden)
     headers = dict(parts.headers)
     if output == "json":
@@ -340,10 +396,22 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
                               "credentials_expire_at": _iso(credentials_expire) if credentials_expire else None},
                              indent=2, ensure_ascii=False) + "\n")
     elif output == "curl":
-        out.write(_curl(method, details.url, headers, key) + "\n")
+        out.write(_curl(method, details.url, headers, key, part=options.get("part_number")) + "\n")
     else:
         out.write(details.url + "\n")
     return ExitCode.OK
+
+
+def _express_sessions(bucket: str | None) -> Any:
+    """S3 Express sessions cached in a 0600 file per bucket, so the next command reuses them
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html); None (memory only)
+    unless the bucket is a directory bucket, so plain buckets never load the module."""
+    if bucket is None or not bucket.endswith("--x-s3"):
+        return None
+    from ._express import ExpressSessions, default_cache_dir
+
+    return ExpressSessions(cache_dir=default_cache_dir(os.environ), env=os.environ,
+                           ca_bundle=os.environ.get("AWS_CA_BUNDLE"))
 
 
 def _store_signer(resolved: Any, options: dict[str, Any], method: str, expires_in: int, err: TextIO, *,
@@ -404,17 +472,26 @@ def _debug_steps(err: TextIO, canonical: str, string_to_sign: str, hidden: list[
 
         canonical, string_to_sign = redact(canonical, hidden), redact(string_to_sign, hidden)
         err.write("s3presign: debug: (the session token and SSE-C key are shown as ***)\n")
-    if canonical:
-        err.write("s3presign: debug: canonical request:\n" + canonical + "\n")
-    err.write("s3presign: debug: string to sign:\n" + string_to_sign + "\n")
+    if canonical:  # header values as given: terminal-safe
+        err.write("s3presign: debug: canonical request:\n" + printable(canonical, keep_newlines=True) + "\n")
+    err.write("s3presign: debug: string to sign:\n" + printable(string_to_sign, keep_newlines=True) + "\n")
 
 
-def _curl(method: str, url: str, headers: dict[str, str], key: str) -> str:
-    """A ready-to-run curl command for the request (FILE: the key's base name)."""
+def _curl(method: str, url: str, headers: dict[str, str], key: str, *, part: object = None) -> str:
+    """A ready-to-run curl command for the request (FILE: the key's base name; for an UploadPart,
+    a file holding that part's bytes alone, and a shell comment saying how to cut it)."""
     from shlex import quote
 
     name = key.rsplit("/", 1)[-1] or "FILE"
-    words = ["curl", "--fail-with-body"]
+    # --globoff: [ ] and { } in the URL are literal (an IPv6 host, a key), not curl's URL globbing
+    words = ["curl", "--globoff", "--fail-with-body"]
+    if method == "PUT" and part is not None:
+        number = int(str(part))
+        whole, name = name, f"{name}.part{number}"
+        words += ["--upload-file", quote(name), *_curl_headers(headers), quote(url),
+                  f"# {quote(name)}: only the bytes of part {number}, e.g. with 8 MiB parts (all but the last at least "
+                  f"5 MiB): dd if={quote(whole)} of={quote(name)} bs=8M skip={number - 1} count=1"]
+        return " ".join(words)
     if method == "PUT":
         words += ["--upload-file", quote(name)]
     elif method == "HEAD":
@@ -423,10 +500,14 @@ def _curl(method: str, url: str, headers: dict[str, str], key: str) -> str:
         words += ["-X", "DELETE"]
     else:
         words += ["-o", quote(name)]
-    for header, value in headers.items():
-        words += ["-H", quote(f"{header}: {value}")]
-    words.append(quote(url))
+    words += [*_curl_headers(headers), quote(url)]
     return " ".join(words)
+
+
+def _curl_headers(headers: dict[str, str]) -> list[str]:
+    from shlex import quote
+
+    return [word for header, value in headers.items() for word in ("-H", quote(f"{header}: {value}"))]
 
 
 def _iso(epoch: int) -> str:
@@ -469,7 +550,7 @@ def _presign_post(signer: Presigner, bucket: str, key: str, expires_in: int, fie
     elif output == "curl":
         from shlex import quote
 
-        words = ["curl", "--fail-with-body"]
+        words = ["curl", "--globoff", "--fail-with-body"]
         for name, value in post.fields.items():
             words += ["--form-string", quote(f"{name}={value}")]  # literal: no @file or <file magic
         words += ["-F", "file=@FILE", quote(post.url)]
@@ -489,6 +570,7 @@ def _inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO
     if options.get("help"):
         out.write(HELP)
         return ExitCode.OK
+    _check_text(options, skip=("uri", "more"))  # the URL gets its own message; a file name may be any bytes
     allowed = {"uri", "output", "method", "header", "profile", "debug", "more"}
     unexpected = sorted(set(options) - allowed)
     if unexpected:
@@ -519,18 +601,10 @@ def _inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO
         if verdict.status == "unknown":
             return ExitCode.CONFIG
         return ExitCode.OK if verdict.valid else 1
-    error_body = None
     more = options.get("more", [])
-    if more:
-        try:
-            error_body = sys.stdin.read() if more[0] == "-" else open(more[0], encoding="utf-8").read()
-        except OSError as exc:
-            raise UsageError(f"cannot read the error response {more[0]}: {exc.strerror}") from None
-    from ._config import secrets_for
-
+    error_body = _read_text(more[0], "the error response") if more else None
     try:
-        explanation = _inspect.explain(target, error_body, secrets=secrets_for(info.access_key_id,
-                                                                                 profile=options.get("profile")),
+        explanation = _inspect.explain(target, error_body, profile=options.get("profile"),
                                        method=str(method) if method else None, headers=headers)
     except InvalidRequestError as exc:
         raise UsageError(str(exc)) from None
@@ -539,14 +613,38 @@ def _inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO
 
         out.write(json.dumps({"code": explanation.code, "causes": explanation.causes,
                               "details": explanation.details, "url": info.as_dict()}, indent=2) + "\n")
-    else:
-        out.write(f"S3 said: {explanation.code}\n" if explanation.code else "")
+    else:  # the causes and details quote the URL and S3's error text: no control characters reach the terminal
+        out.write(f"S3 said: {printable(explanation.code)}\n" if explanation.code else "")
         out.write("Likely cause" + ("s" if len(explanation.causes) > 1 else "") + ":\n")
         for cause in explanation.causes:
-            out.write(f"  - {cause}\n")
+            out.write(f"  - {printable(cause)}\n")
         for detail in explanation.details:
-            out.write("\n" + detail + "\n")
+            out.write("\n" + printable(detail, keep_newlines=True) + "\n")
     return ExitCode.OK
+
+
+MAX_TEXT_INPUT = 1 << 20  # an S3 error document or a POST's JSON is a few KiB
+
+
+def _read_text(name: str, what: str) -> str:
+    """A small UTF-8 text input: a file, or stdin for ``-``; bounded, so /dev/zero or a huge file cannot
+    fill memory."""
+    try:
+        if name == "-":
+            stdin = getattr(sys.stdin, "buffer", None)  # a text stream without bytes underneath: tests
+            data = stdin.read(MAX_TEXT_INPUT + 1) if stdin is not None else sys.stdin.read(
+                MAX_TEXT_INPUT + 1).encode("utf-8", "surrogateescape")
+        else:
+            with open(name, "rb") as file:
+                data = file.read(MAX_TEXT_INPUT + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {name}: {exc.strerror}") from None
+    if len(data) > MAX_TEXT_INPUT:
+        raise UsageError(f"{what} {name} is over {MAX_TEXT_INPUT >> 20} MiB, far more than it can be")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{what} {name} is not UTF-8 text") from None
 
 
 def _header_pair(text: str) -> tuple[str, str]:
@@ -565,11 +663,33 @@ def _write_facts(out: TextIO, facts: dict[str, object], output: str) -> None:
     width = max(len(name) for name in facts)
     for name, value in facts.items():
         if isinstance(value, (list, dict)):
-            value = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else ", ".join(value)
+            value = (", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict)
+                     else ", ".join(map(str, value)))
             value = value or "-"
         elif name == "seconds_left" and isinstance(value, int):
             value = f"{value} ({'expired' if value <= 0 else 'valid'})"
-        out.write(f"{name.replace('_', ' '):<{width}}  {value}\n")
+        out.write(f"{printable(name.replace('_', ' ')):<{width}}  {printable(str(value))}\n")
+
+
+def _escapes() -> dict[int, str]:
+    """Code points that would steer a terminal, as visible escapes: C0 and C1 controls, DEL, the
+    line and paragraph separators, bidirectional overrides (CVE-2021-42574), and lone surrogates
+    (undecodable bytes from argv)."""
+    points = [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+              *range(0xD800, 0xE000)]
+    return {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in points}
+
+
+_ESCAPES: dict[int, str] = {}
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` safe to print on a terminal: ``printable("a\\x1b]0;t")`` -> ``'a\\\\x1b]0;t'``."""
+    if not _ESCAPES:
+        _ESCAPES.update(_escapes())
+    if keep_newlines:
+        return "\n".join(line.translate(_ESCAPES) for line in text.split("\n"))
+    return text.translate(_ESCAPES)
 
 
 def _inspect_post(text: str, output: str, out: TextIO) -> int:
@@ -577,26 +697,24 @@ def _inspect_post(text: str, output: str, out: TextIO) -> int:
     import json
     from binascii import a2b_base64
 
-    if text == "-":
-        text = sys.stdin.read()
-    elif not text.lstrip().startswith("{") and os.path.isfile(text):
-        with open(text, encoding="utf-8") as file:
-            text = file.read()
+    if text == "-" or (not text.lstrip().startswith("{") and "\0" not in text and os.path.isfile(text)):
+        text = _read_text(text, "the presigned POST")
     policy_b64 = text.strip()
-    fields: dict[str, str] = {}
+    fields: dict[str, object] = {}
     if policy_b64.startswith("{"):
         try:
             data = json.loads(policy_b64)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise UsageError("that is neither a presigned URL nor presigned POST JSON") from None
         fields = data.get("fields", data) if isinstance(data, dict) else {}
+        fields = fields if isinstance(fields, dict) else {}
         policy_b64 = str(fields.get("policy", ""))
     try:
         policy = json.loads(a2b_base64(policy_b64))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise UsageError("give a presigned URL, presigned POST JSON, or its base64 policy") from None
-    if not isinstance(policy, dict) or "conditions" not in policy:
-        raise UsageError("that base64 text is not a POST policy (no conditions)")
+    if not isinstance(policy, dict) or not isinstance(policy.get("conditions"), list):
+        raise UsageError("that base64 text is not a POST policy (no list of conditions)")
     facts: dict[str, object] = {"expiration": policy.get("expiration")}
     for condition in policy["conditions"]:
         if isinstance(condition, dict):
@@ -675,7 +793,7 @@ def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: 
         if progress is not None:
             progress.clear()
         where = f"line {line}: " if bucket is None and options.get("inventory") is None else ""
-        err.write("s3presign: error: " + where + " ".join(message.split()) + "\n")
+        err.write("s3presign: error: " + where + printable(" ".join(message.split())) + "\n")
 
     binary = getattr(out, "buffer", None)
     out_fd = None
@@ -779,7 +897,7 @@ def _fail(err: TextIO, message: str, code: int, debug: bool) -> int:
         import traceback
 
         traceback.print_exc(file=err)
-    err.write("s3presign: error: " + " ".join(message.split()) + "\n")
+    err.write("s3presign: error: " + printable(" ".join(message.split())) + "\n")
     return code
 
 
