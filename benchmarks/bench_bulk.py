@@ -6,9 +6,10 @@ Keys: Hive-style (``_keys.hive_keys``: ``sales/year=2026/month=11/day=27/part-..
 10% non-ASCII, some spaces). Every rate is the median of ``--rounds`` (default 3), all in this
 one run, so the ratios compare like with like on a machine whose absolute speed swings.
 
-- the command: `s3presign - < uris > urls`, wall time and peak memory (the proportional set
-  size of all its processes, sampled every 50 ms from /proc), with the default --jobs (cores)
-  and with --jobs 1;
+- the command: `s3presign - < uris > urls`, wall time with the default --jobs (cores) and with
+  --jobs 1; then peak memory (the proportional set size of all its processes, sampled every
+  50 ms from /proc) in one more run of each, apart from the timed rounds: reading /proc costs
+  the sampler CPU time on the two cores the command needs, which slowed timed runs by ~10%;
 - `Presigner.presign_many` over the same keys (one thread), and obstore's `sign` given them as
   one list; boto3's `generate_presigned_url` in a loop on a sample, scaled.
 
@@ -60,8 +61,10 @@ def _tree_memory(pid: int) -> int:
     return total
 
 
-def run_command(args: list[str], uris: Path, out: Path, env: dict[str, str]) -> tuple[float, int, float]:
-    """Wall seconds, peak memory (bytes) and CPU seconds (user + system, all its processes)."""
+def run_command(args: list[str], uris: Path, out: Path, env: dict[str, str],
+                sample: bool = False) -> tuple[float, int, float]:
+    """Wall seconds, peak memory (bytes, with ``sample``; else 0) and CPU seconds (user + system,
+    all its processes)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with uris.open("rb") as stdin, out.open("wb") as stdout:
         start = time.perf_counter()
@@ -69,18 +72,20 @@ def run_command(args: list[str], uris: Path, out: Path, env: dict[str, str]) -> 
         peak = 0
         done = threading.Event()
 
-        def sample() -> None:
+        def sampling() -> None:
             nonlocal peak
             while not done.is_set():
                 peak = max(peak, _tree_memory(process.pid))
                 time.sleep(0.05)
 
-        sampler = threading.Thread(target=sample)
-        sampler.start()
+        sampler = threading.Thread(target=sampling)
+        if sample:
+            sampler.start()
         code = process.wait()
         elapsed = time.perf_counter() - start
         done.set()
-        sampler.join()
+        if sample:
+            sampler.join()
     if code != 0:
         raise SystemExit(f"{args} exited with {code}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -135,13 +140,15 @@ def main() -> int:
         if obstore is not None:
             times[obstore_label] = []
 
-        def run(label: str, extra: list[str]) -> None:
-            elapsed, used, cpu = run_command([*command, "-", *extra], uris, Path(tmp) / "urls.txt", env)
-            cpus.setdefault(label, []).append(cpu)
+        def run(label: str, extra: list[str], sample: bool = False) -> None:
+            elapsed, used, cpu = run_command([*command, "-", *extra], uris, Path(tmp) / "urls.txt", env, sample)
             lines = sum(1 for _ in (Path(tmp) / "urls.txt").open("rb"))
             assert lines == args.count, lines
-            times[label].append(elapsed)
-            peaks[label] = max(peaks.get(label, 0), used)
+            if sample:
+                peaks[label] = used
+            else:
+                cpus.setdefault(label, []).append(cpu)
+                times[label].append(elapsed)
 
         def consume() -> None:
             for _ in signer.presign_many(pairs):
@@ -154,6 +161,8 @@ def main() -> int:
             times[many].append(median(consume, 1))
             if obstore is not None:
                 times[obstore_label].append(median(lambda: obstore.sign(store, "GET", names, timedelta(hours=1)), 1))
+        run(default, [], sample=True)
+        run(single, ["--jobs", "1"], sample=True)
     rates = {label: args.count / statistics.median(spent) for label, spent in times.items()}
     for label, rate in rates.items():
         note = ""

@@ -5,9 +5,10 @@
     >>> urls = presign_array(signer, pa.array(["s3://bkt/a.parquet", None]))  # [url, null]
 
 Needs pyarrow (``pip install 's3presign[arrow]'``); pandas and Polars only for their helpers.
-The signing is ``Presigner.presign`` row by row (there is no faster way to make a signature in
-Python than its cached fast path); the Arrow side is one conversion to Python strings and one
-back, each a single C loop, so a column signs at least as fast as ``presign_many`` over a list.
+A chunk whose rows name one bucket (the usual column) is signed by the batch form of the
+signer's fast path (``Presigner._presign_keys``); rows of several buckets are signed one by one.
+The Arrow side is one conversion to Python strings and one back, each a single C loop, so a
+column signs at least as fast as ``presign_many`` over a list.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ._errors import CredentialsError, Error, InvalidRequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from typing import Any
 
     import pandas
@@ -64,15 +65,20 @@ def presign_array(signer: Presigner, values: pyarrow.Array | pyarrow.ChunkedArra
 
 
 def _sign_rows(signer: Presigner, items: list[Any], first_row: int, bucket: str | None, method: str,
-               expires_in: int, *, nulls: bool) -> list[str | None]:
+               expires_in: int, *, nulls: bool) -> Sequence[str | None]:
     presign: Callable[..., str] = signer.presign
     try:
-        # One comprehension per case: the per-row work is the signature, nothing else.
-        if bucket is not None:
-            if nulls:
-                return [None if key is None else presign(bucket, key, method, expires_in) for key in items]
-            return [presign(bucket, key, method, expires_in) for key in items]
-        return [None if uri is None else presign(*split_uri(uri), method, expires_in) for uri in items]
+        if bucket is None:
+            pairs = [None if uri is None else split_uri(uri) for uri in items]
+            buckets = {pair[0] for pair in pairs if pair is not None}
+            if len(buckets) != 1:  # several buckets (or none): row by row
+                return [None if pair is None else presign(*pair, method, expires_in) for pair in pairs]
+            bucket = buckets.pop()
+            items = [None if pair is None else pair[1] for pair in pairs]
+        if not nulls:
+            return signer._presign_keys(bucket, items, method, expires_in)
+        urls = iter(signer._presign_keys(bucket, [key for key in items if key is not None], method, expires_in))
+        return [None if key is None else next(urls) for key in items]
     except CredentialsError:
         raise  # not a row's fault: refreshing the credentials failed
     except Error:
