@@ -68,7 +68,15 @@ def pinned_clock(now: datetime) -> Iterator[None]:
         yield
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=1)
+def _session() -> botocore.session.Session:
+    """One botocore session for every client: its loader reads each service model and endpoint
+    ruleset once. (A session per client kept a copy of them in each cached client: several GB
+    over the hypothesis tests' thousands of settings.)"""
+    return botocore.session.get_session()
+
+
+@functools.lru_cache(maxsize=128)
 def client(
     *,
     access_key_id: str,
@@ -92,8 +100,7 @@ def client(
             "use_accelerate_endpoint": use_accelerate,
         },
     )
-    session = botocore.session.get_session()
-    return session.create_client(
+    return _session().create_client(
         "s3",
         region_name=region,
         endpoint_url=endpoint_url,
@@ -138,7 +145,7 @@ def parts(url: str) -> tuple[str, str, str, list[str]]:
     return split.scheme, split.netloc, split.path, sorted(split.query.split("&"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=128)
 def arn_client(*, region: str | None, endpoint_url: str | None, use_fips: bool, use_dualstack: bool,
                use_arn_region: bool, disable_mrap: bool, sigv4a: bool, session_token: str | None,
                disable_express_session_auth: bool = False, addressing_style: str = "virtual") -> object:
@@ -160,7 +167,7 @@ def arn_client(*, region: str | None, endpoint_url: str | None, use_fips: bool, 
         },
         s3_disable_express_session_auth=disable_express_session_auth,
     )
-    return botocore.session.get_session().create_client(
+    return _session().create_client(
         "s3", region_name=region, endpoint_url=endpoint_url, aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key=SECRET, aws_session_token=session_token, config=config)
 

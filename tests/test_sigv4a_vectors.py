@@ -18,16 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from s3presign import _sigv4, _sigv4a
 from s3presign._encoding import encode_path
 
-from .test_sigv4_vectors import _parse_request
+from .test_sigv4_vectors import _parse_request, _s3_applies
 
 SUITE = Path(__file__).parent / "vectors" / "aws-signing-test-suite" / "v4a"
-
-
-def _s3_applies(case: Path) -> bool:
-    """S3 never normalizes paths: keep the cases whose path normalization would not change."""
-    context = json.loads((case / "context.json").read_text())
-    path = (case / "request.txt").read_text().split("\n")[0].split(" ", 1)[1].rsplit(" ", 1)[0].split("?")[0]
-    return not context["normalize"] or ("/." not in path and "//" not in path)
 
 
 CASES = sorted(p.name for p in SUITE.iterdir() if p.is_dir() and _s3_applies(p))

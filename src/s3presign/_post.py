@@ -102,7 +102,7 @@ def presign_post(signer: Presigner, bucket: str, key: str, *, expires_in: int = 
         form.update(auth)
         rules.extend({name: value} for name, value in auth.items())
         form["policy"] = _encode(policy)
-        key_bytes = _sigv4.signing_key(credentials.secret_access_key, amz_date[:8], endpoint.signing_region)
+        key_bytes = signer._signing_key(credentials, amz_date[:8], endpoint)  # cached per day
         form["x-amz-signature"] = _sigv4.signature(key_bytes, form["policy"])
     else:
         form["AWSAccessKeyId"] = credentials.access_key_id
