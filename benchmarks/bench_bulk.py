@@ -10,6 +10,9 @@ one run, so the ratios compare like with like on a machine whose absolute speed 
   --jobs 1; then peak memory (the proportional set size of all its processes, sampled every
   50 ms from /proc) in one more run of each, apart from the timed rounds: reading /proc costs
   the sampler CPU time on the two cores the command needs, which slowed timed runs by ~10%;
+- two `--jobs 1` commands started together, each on half the URIs: what two processes reach on
+  this machine at that moment (cores shared with other machines' work run slower together),
+  the ceiling for ``--jobs 2``;
 - `Presigner.presign_many` over the same keys (one thread), and obstore's `sign` given them as
   one list; boto3's `generate_presigned_url` in a loop on a sample, scaled.
 
@@ -126,6 +129,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         uris = Path(tmp) / "uris.txt"
         uris.write_text("".join(f"s3://{BUCKET}/{k}\n" for k in names), encoding="utf-8")
+        halves = [Path(tmp) / "first-half.txt", Path(tmp) / "second-half.txt"]
+        half = len(names) // 2
+        for path, part in zip(halves, (names[:half], names[half:])):
+            path.write_text("".join(f"s3://{BUCKET}/{k}\n" for k in part), encoding="utf-8")
         env = {"PATH": os.environ.get("PATH", ""), "HOME": tmp, "AWS_ACCESS_KEY_ID": AKID,
                "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_DEFAULT_REGION": REGION}
         if os.environ.get("PYTHONPATH"):
@@ -133,9 +140,10 @@ def main() -> int:
         command = [sys.executable, "-m", "s3presign"]
         default = f"s3presign - (--jobs {os.cpu_count()}, default), stdin to file"
         single = "s3presign - --jobs 1, stdin to file"
+        pair = "two `--jobs 1` commands side by side, half the URIs each (the two-process ceiling)"
         many = "Presigner.presign_many (1 thread)"
         obstore_label = "obstore.sign (one list)"
-        times: dict[str, list[float]] = {default: [], single: [], many: []}
+        times: dict[str, list[float]] = {default: [], single: [], pair: [], many: []}
         cpus: dict[str, list[float]] = {}
         if obstore is not None:
             times[obstore_label] = []
@@ -150,14 +158,29 @@ def main() -> int:
                 cpus.setdefault(label, []).append(cpu)
                 times[label].append(elapsed)
 
+        def run_pair() -> None:
+            """How fast two independent processes go on this machine now: what --jobs 2 could reach
+            if its workers cost nothing to coordinate (no shared input, no ordering)."""
+            start = time.perf_counter()
+            with halves[0].open("rb") as in0, halves[1].open("rb") as in1, \
+                    (Path(tmp) / "out0.txt").open("wb") as out0, (Path(tmp) / "out1.txt").open("wb") as out1:
+                processes = [subprocess.Popen([*command, "-", "--jobs", "1"], stdin=source, stdout=sink, env=env)
+                             for source, sink in ((in0, out0), (in1, out1))]
+                codes = [process.wait() for process in processes]
+            times[pair].append(time.perf_counter() - start)
+            assert codes == [0, 0], codes
+            lines = sum(1 for name in ("out0.txt", "out1.txt") for _ in (Path(tmp) / name).open("rb"))
+            assert lines == args.count, lines
+
         def consume() -> None:
             for _ in signer.presign_many(pairs):
                 pass
 
         # Rounds interleave the contenders, so a slow spell on a shared machine hits them all alike.
-        for _ in range(args.rounds):
-            run(default, [])
-            run(single, ["--jobs", "1"])
+        commands = [lambda: run(default, []), lambda: run(single, ["--jobs", "1"]), run_pair]
+        for round_ in range(args.rounds):
+            for go in commands[round_ % 3:] + commands[:round_ % 3]:  # each goes first in turn
+                go()
             times[many].append(median(consume, 1))
             if obstore is not None:
                 times[obstore_label].append(median(lambda: obstore.sign(store, "GET", names, timedelta(hours=1)), 1))
@@ -206,6 +229,8 @@ def main() -> int:
                           f"{command_rate / obstore_rate:.2f}x"))
         checks.append(("presign_many >= 3x obstore", ours >= 3 * obstore_rate, f"{ours / obstore_rate:.2f}x"))
     print()
+    print(f"this machine now: two processes side by side reach {rates[pair] / ours:.2f}x presign_many; "
+          f"--jobs {os.cpu_count()} reaches {command_rate / rates[pair]:.0%} of that")
     for name, ok, value in checks:
         print(f"target: {name}: {'met' if ok else 'MISSED'} ({value})")
     return 0

@@ -110,10 +110,13 @@ def measure(label: str, keys: list[str], sample: list[str], rounds: int) -> dict
             given = pa.array(keys)
         run(given[:100])  # warm caches, build clients
         runs[name] = (run, given)
-    # Rounds interleave the contenders, so a slow spell on a shared machine hits them all alike.
+    # Rounds interleave the contenders, so a slow spell on a shared machine hits them all alike,
+    # and each round starts with the next contender: going first after another's garbage differs.
     times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(rounds):
-        for name, (run, given) in runs.items():
+    order = list(runs)
+    for round_ in range(rounds):
+        for name in order[round_ % len(order):] + order[:round_ % len(order)]:
+            run, given = runs[name]
             start = time.perf_counter()
             run(given)
             times[name].append(time.perf_counter() - start)
