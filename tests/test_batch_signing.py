@@ -241,3 +241,20 @@ def test_command_one_bucket_blocks_are_served(seaweedfs: Server, dataset: list[s
         assert done.returncode == 0, done.stderr
         urls = done.stdout.decode().splitlines()
         assert fetch_all(urls) == [k.encode() for k in dataset] * 2
+
+
+@pytest.mark.parametrize("name", ["r2", "minio", "gcs"])
+def test_store_limits_hold_for_batches(pinned: list[float], name: str) -> None:
+    # A store preset's refusals reach every batch path, worded as for a single URL.
+    from s3presign._stores import STORES
+
+    signer = Presigner.for_provider(name, Credentials("AKIDEXAMPLE", SECRET), account_id="abc123",
+                                    endpoint_url=None if name != "minio" else "http://127.0.0.1:9000")
+    too_long = STORES[name].max_expires + 1
+    title = STORES[name].title
+    with pytest.raises(InvalidRequestError, match=f"{title} presigned URLs last at most"):
+        signer.presign("bkt", "k", expires_in=too_long)
+    with pytest.raises(InvalidRequestError, match=f"{title} presigned URLs last at most"):
+        signer._presign_keys("bkt", ["a=1/k", "b"], "GET", too_long)
+    with pytest.raises(InvalidRequestError, match=f"{title} presigned URLs last at most"):
+        list(signer.presign_many([("bkt", "k")], expires_in=too_long))

@@ -23,7 +23,7 @@ from ._presigner import MAX_EXPIRES_IN, Presigner
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
 
     from ._credentials import Credentials
@@ -497,6 +497,13 @@ class StorePresigner(Presigner):
                 or self.signature_version == "v2":
             self._check(method, expires_in, params, headers)
         return super().presign(bucket, key, method, expires_in, now, params=params, headers=headers)
+
+    def _presign_keys(self, bucket: str, keys: Sequence[str], method: str = "GET",
+                      expires_in: int = 3600) -> list[str]:
+        """Many keys of one bucket (bulk, columns), within the store's limits: checked once."""
+        if type(expires_in) is not int or expires_in > self._store.max_expires or self.signature_version == "v2":
+            self._check(method, expires_in)
+        return super()._presign_keys(bucket, keys, method, expires_in)
 
     def presign_details(self, bucket: str, key: str | None, method: str = "GET", expires_in: int = 3600,
                         now: datetime | None = None, *, params: Any = None, headers: Any = None) -> SignedDetails:
