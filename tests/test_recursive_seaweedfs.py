@@ -43,7 +43,8 @@ def prefix_of_2500(seaweedfs: Server) -> list[str]:
 
 def _run(seaweedfs: Server, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": seaweedfs.access_key_id,
-           "AWS_SECRET_ACCESS_KEY": seaweedfs.secret_access_key, "AWS_ENDPOINT_URL": seaweedfs.endpoint_url}
+           "AWS_SECRET_ACCESS_KEY": seaweedfs.secret_access_key, "AWS_ENDPOINT_URL": seaweedfs.endpoint_url,
+           **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}  # the code under test, not an install
     return subprocess.run([sys.executable, "-m", "s3presign", *args], env=env, capture_output=True, text=True)
 
 
