@@ -127,3 +127,26 @@ def test_no_worker_is_left_behind(env: dict[str, str], tmp_path: Path) -> None:
     assert done.returncode == 252 and done.stderr.startswith(b"s3presign: error: line 3001: ")
     left = subprocess.run(["pgrep", "-f", str(source)], capture_output=True, text=True)
     assert left.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_workers_write_tables_with_one_header(env: dict[str, str], tmp_path: Path, fmt: str) -> None:
+    import csv
+    import io
+    import json
+
+    source = tmp_path / "list.txt"
+    keys = [f"year=2026/month=11/part {i:05d}, copy.csv" for i in range(30_000)]
+    source.write_text("".join(f"s3://bkt/{k}\n" for k in keys))
+    done = subprocess.run([*COMMAND, "--input", str(source), "--jobs", "2", "--output", fmt], env=env,
+                          capture_output=True, timeout=300)
+    assert (done.returncode, done.stderr) == (0, b"")
+    text = done.stdout.decode()
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0] == ["uri", "url", "expires_at"] and len(rows) == len(keys) + 1
+        records = [dict(zip(rows[0], row)) for row in rows[1:]]
+    else:
+        records = [json.loads(line) for line in text.splitlines()]
+    assert [r["uri"] for r in records] == [f"s3://bkt/{k}" for k in keys]
+    assert [key_of(r["url"]) for r in records] == keys
