@@ -615,7 +615,7 @@ def stream(signer: Presigner, source: BinaryIO, write: Callable[[bytes], object]
     ``source``: a binary stream not yet read from, or an object with ``readlines(hint)`` (a
     listing). ``out_fd``: the file descriptor ``write`` ends in, already flushed; with it,
     ``jobs > 1`` workers write there themselves. Without it everything runs in this process;
-    so does an input of less than two blocks (forking would cost more than it saves)."""
+    so does an input that comes in one read (forking would cost more than it saves)."""
     import os
 
     settings: dict[str, Any] = {"method": method, "expires_in": expires_in, "fmt": fmt, "keep_going": keep_going,
