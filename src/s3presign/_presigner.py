@@ -366,9 +366,9 @@ class Presigner:
             if (bucket[:4] == "arn:" or bucket[-6:] == "--x-s3") and not self._plain_sigv4(bucket):
                 return self.presign_details(bucket, key, method, expires_in, now).url  # own region, keys...
             url_prefix, uri_prefix, tail = self._bucket(bucket)
-        if type(key) is str and key.isascii() and 0 < len(key) <= 1024 and _plain_path(key):
+        if isinstance(key, str) and key.isascii() and 0 < len(key) <= 1024 and _plain_path(key):
             path = key  # nothing to encode, by far the most common case
-        elif type(key) is str and 0 < len(key) <= 256:
+        elif isinstance(key, str) and 0 < len(key) <= 256:
             path = _encode_short_key(key)  # at most 4 UTF-8 bytes a character: within 1024 bytes
         else:
             path = encode_path(_checked_key(key))
@@ -774,9 +774,9 @@ def _checked_key(key: str) -> str:
 
 def _key_path(key: str) -> str:
     """A key as it goes in the URL path (and the canonical request), or the clear error for it."""
-    if type(key) is str and key.isascii() and 0 < len(key) <= MAX_KEY_BYTES and _plain_path(key):
+    if isinstance(key, str) and key.isascii() and 0 < len(key) <= MAX_KEY_BYTES and _plain_path(key):
         return key  # nothing to encode
-    if type(key) is str and 0 < len(key) <= 256:
+    if isinstance(key, str) and 0 < len(key) <= 256:
         return _encode_short_key(key)  # at most 4 UTF-8 bytes a character: within 1024 bytes
     return encode_path(_checked_key(key))
 
