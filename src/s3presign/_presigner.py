@@ -368,10 +368,8 @@ class Presigner:
             url_prefix, uri_prefix, tail = self._bucket(bucket)
         if isinstance(key, str) and key.isascii() and 0 < len(key) <= 1024 and _plain_path(key):
             path = key  # nothing to encode, by far the most common case
-        elif isinstance(key, str) and 0 < len(key) <= 256:
-            path = _encode_short_key(key)  # at most 4 UTF-8 bytes a character: within 1024 bytes
         else:
-            path = encode_path(_checked_key(key))
+            path = _encoded_key(key)
         if method not in METHODS:
             raise _bad_method(method)
         second = int(_time()) if now is None else _epoch_second(now)
@@ -423,7 +421,7 @@ class Presigner:
                             raise KeyError(key)
                         path = folders[folder] + (name if name.isascii() and plain(name) else encode(name))
                 except (KeyError, TypeError, AttributeError, UnicodeEncodeError):
-                    path = _key_path(key)  # encodes it (caching its folder) or raises its error
+                    path = _encoded_key(key)  # encodes it (caching its folder) or raises its error
                 inner = inner_pad.copy()
                 inner.update(sha256(f"{head}{path}{middle}".encode()).hexdigest().encode())
                 outer = outer_pad.copy()
@@ -772,10 +770,9 @@ def _checked_key(key: str) -> str:
     return key
 
 
-def _key_path(key: str) -> str:
-    """A key as it goes in the URL path (and the canonical request), or the clear error for it."""
-    if isinstance(key, str) and key.isascii() and 0 < len(key) <= MAX_KEY_BYTES and _plain_path(key):
-        return key  # nothing to encode
+def _encoded_key(key: str) -> str:
+    """A key that needs encoding (or checking) as it goes in the URL path and the canonical
+    request, or the clear error for it; the callers take plain keys as they are first."""
     if isinstance(key, str) and 0 < len(key) <= 256:
         return _encode_short_key(key)  # at most 4 UTF-8 bytes a character: within 1024 bytes
     return encode_path(_checked_key(key))
