@@ -46,7 +46,7 @@ def presign_many(signer: Presigner, items: Iterable[str | tuple[str, str]], *, m
 
     Items are taken in runs of 1, 2, 4, ... up to ``READ_AHEAD``: the first URL comes after
     the first item, and no more than ``READ_AHEAD`` items are held. A run of one bucket is
-    signed by ``Presigner._presign_keys`` (about 1.2x the rate of URL by URL); a run holding a bad
+    signed by ``Presigner._presign_keys`` (up to 1.25x the rate of URL by URL); a run holding a bad
     item is signed item by item, so every URL before the bad item is yielded before its error.
     """
     presign = signer.presign

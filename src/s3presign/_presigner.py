@@ -385,7 +385,7 @@ class Presigner:
 
     def _presign_keys(self, bucket: str, keys: Sequence[str], method: str = "GET",
                       expires_in: int = 3600) -> list[str]:
-        """``[self.presign(bucket, key, method, expires_in) for key in keys]``, about 1.2x the rate.
+        """``[self.presign(bucket, key, method, expires_in) for key in keys]``, up to 1.25x the rate.
 
         For bulk callers that hold many keys of one bucket (a block of input, an Arrow chunk):
         the bucket, method and signing second are looked up once per 512 keys rather than once
