@@ -38,6 +38,52 @@ def test_uris_keys_nulls_and_chunks_agree_with_botocore() -> None:
             assert ref.parts(url) == ref.parts(theirs)
 
 
+def test_columns_encoded_whole_agree_with_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-bucket chunk's keys are encoded by Arrow kernels, in slices of rows: every ASCII
+    character, '%', a newline (a key may hold one), S3's longest keys; sliced arrays, large and
+    view strings, nulls, more rows than a slice; several buckets and bad rows take the row path."""
+    from s3presign import _presigner, arrow
+
+    monkeypatch.setattr(_presigner, "_time", lambda: 1795780800.0)  # every URL in the same second
+    signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
+    distinct = ["".join(chr(c) for c in range(1, 128)), "100%/%41%2F/x=%3D", "line\nbreak/a b",
+                "ventes/région=Île-de-France/été 😀.csv", "k" * 1024, "é" * 512, "year=2026/part-1.parquet"]
+    keys = [None if i % 11 == 3 else distinct[i % len(distinct)] for i in range(arrow._SLICE + 500)]
+    expected = {}
+    for key in distinct:
+        theirs = ref.presign("my-bucket", key, method="GET", expires_in=3600,
+                             now=datetime.fromtimestamp(1795780800, timezone.utc), access_key_id="AKIDEXAMPLE",
+                             secret_access_key=SECRET, session_token=None, region="eu-west-1")
+        expected[key] = ref.parts(theirs)
+    uris = [None if k is None else f"s3://my-bucket/{k}" for k in keys]
+    columns = {
+        "keys": (pa.array(keys), "my-bucket"),
+        "sliced": (pa.array([None, "x", *keys, "y"]).slice(2, len(keys)), "my-bucket"),
+        "large": (pa.array(keys, type=pa.large_string()), "my-bucket"),
+        "view": (pa.array(keys, type=pa.string_view()), "my-bucket"),
+        "uris": (pa.array(uris), None),
+    }
+    with monkeypatch.context() as patch:
+        patch.setattr(arrow, "_sign_rows", lambda *a, **k: pytest.fail("signed row by row"))
+        for name, (column, bucket) in columns.items():
+            urls = presign_array(signer, column, bucket=bucket).to_pylist()
+            assert [url is None for url in urls] == [key is None for key in keys], name
+            assert [None if url is None else ref.parts(url) for url in urls] == [
+                None if key is None else expected[key] for key in keys], name
+    # Only the rows of a slice are read for the bytes to encode: here the last row's '=' and 'é'.
+    tail = presign_array(signer, pa.array(["x y", "year=2026/été"]).slice(1), bucket="my-bucket").to_pylist()
+    theirs = ref.presign("my-bucket", "year=2026/été", method="GET", expires_in=3600,
+                         now=datetime.fromtimestamp(1795780800, timezone.utc), access_key_id="AKIDEXAMPLE",
+                         secret_access_key=SECRET, session_token=None, region="eu-west-1")
+    assert [ref.parts(url) for url in tail] == [ref.parts(theirs)]
+    # Rows of two buckets, and bad rows, are signed (or named) row by row.
+    mixed = presign_array(signer, pa.array(["s3://my-bucket/" + distinct[1], "s3://other/x"])).to_pylist()
+    assert ref.parts(mixed[0]) == expected[distinct[1]] and mixed[1].startswith("https://other.s3.")
+    for bad, message in (("é" * 513, "at most 1024"), ("", "empty")):
+        with pytest.raises(InvalidRequestError, match=f"^row 2: .*{message}"):
+            presign_array(signer, pa.array(["a", None, bad]), bucket="my-bucket")
+
+
 def test_dictionary_and_empty_columns() -> None:
     signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
     column = pa.array(["a", "b", "a", None]).dictionary_encode()

@@ -172,6 +172,65 @@ def test_sigv2_and_other_region_access_points_take_the_per_url_path(pinned: list
     assert "%2Fus-west-2%2Fs3%2Faws4_request" in url
 
 
+# -- blocks encoded whole: the command's one-bucket blocks --------------------------------------
+
+# Keys whose encoding as part of a whole block must equal S3's encoding key by key: every ASCII
+# character a line can hold (all but newline and carriage return), '%' before hex digits, UTF-8
+# of two to four bytes, dot segments and doubled slashes, S3's longest key.
+TRICKY = [
+    "".join(chr(c) for c in range(1, 128) if chr(c) not in "\n\r"),
+    "100%/%41%2F%%/x=%3D",
+    "ventes/région=Île-de-France/année=2026/été 😀.csv",
+    "./x/../y//z",
+    "k" * 1024,
+]
+
+
+def _block(keys: list[str], bucket: str = "my-bucket") -> bytes:
+    return "".join(f"s3://{bucket}/{k}\n" for k in keys).encode()
+
+
+def _agree(urls: list[str], keys: list[str], **settings: object) -> None:
+    assert len(urls) == len(keys)
+    for key, url in zip(keys, urls, strict=True):
+        theirs = _botocore(url, "my-bucket", key, access_key_id="AKIDEXAMPLE", secret_access_key=SECRET,
+                           session_token=None, **settings)
+        assert ref.parts(url) == ref.parts(theirs), key
+
+
+@pytest.mark.parametrize("settings", [
+    {"region": "eu-west-1"},
+    {"region": "us-east-1", "endpoint_url": "http://127.0.0.1:8333", "addressing_style": "path"},
+])
+def test_a_block_encoded_whole_agrees_with_botocore(pinned: list[float], monkeypatch: pytest.MonkeyPatch,
+                                                    settings: dict[str, str]) -> None:
+    from s3presign._bulk import format_chunk
+
+    signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), **settings)  # type: ignore[arg-type]
+    keys = [*KEYS[:-2], *TRICKY] * 2
+    with monkeypatch.context() as patch:  # the block must not fall back to encoding key by key
+        patch.setattr(Presigner, "_presign_keys", lambda *a, **k: pytest.fail("encoded key by key"))
+        result = format_chunk(signer, _block(keys), 1, method="GET", expires_in=3600, fmt="url", keep_going=False)
+    assert not result.errors and result.count == len(keys)
+    _agree(result.data.decode().splitlines(), keys, **settings)
+
+
+def test_a_block_with_a_long_encoded_key_is_encoded_key_by_key(pinned: list[float]) -> None:
+    # "é" * 512 is 1,024 bytes (S3 takes it) but 3,072 characters encoded: the block cannot tell
+    # from the encoded length, so the key-by-key path signs it; a key S3 refuses is named.
+    from s3presign._bulk import format_chunk
+
+    signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
+    keys = ["year=2026/a b", "é" * 512, "100%/x"]
+    result = format_chunk(signer, _block(keys), 1, method="GET", expires_in=3600, fmt="url", keep_going=False)
+    _agree(result.data.decode().splitlines(), keys, region="eu-west-1")
+    for bad, message in (("é" * 513, "at most 1024"), ("", "no object key")):
+        result = format_chunk(signer, _block(["year=2026/a b", bad, "c"]), 7, method="GET", expires_in=3600,
+                              fmt="url", keep_going=True)
+        assert result.count == 2 and [line for line, _ in result.errors] == [8]
+        assert message in result.errors[0][1]
+
+
 # -- presign_many ------------------------------------------------------------------------------
 
 
@@ -265,3 +324,5 @@ def test_store_limits_hold_for_batches(pinned: list[float], name: str) -> None:
         signer._presign_keys("bkt", ["a=1/k", "b"], "GET", too_long)
     with pytest.raises(InvalidRequestError, match=f"{title} presigned URLs last at most"):
         list(signer.presign_many([("bkt", "k")], expires_in=too_long))
+    with pytest.raises(InvalidRequestError, match=f"{title} presigned URLs last at most"):
+        signer._presign_paths("bkt", ["a%3D1/k", "b"], "GET", too_long)

@@ -19,7 +19,9 @@ from __future__ import annotations
 import time
 from itertools import chain, islice
 
+from ._encoding import encode_path, encode_path_lines
 from ._errors import CredentialsError, Error
+from ._presigner import MAX_KEY_BYTES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -190,32 +192,47 @@ def _line_error(line: str, exc: Error) -> str:
     return str(exc)
 
 
-def _one_bucket(data: bytes) -> tuple[str, list[str]] | None:
-    """``(bucket, keys)`` when every line of a block is ``s3://BUCKET/...`` for one bucket (the
-    usual bulk input), else None. One ``split`` on ``"\ns3://BUCKET/"`` then yields the keys
-    themselves, and the block signs in one batch: no per-line parsing at all. The split gives
-    one piece per line exactly when every line starts with that prefix (a line that does not
-    leaves its newline inside a piece), so one count of newlines checks the whole block."""
+def _one_bucket(data: bytes) -> str | None:
+    """The line prefix ``s3://BUCKET/`` when every line of a block starts with it for one bucket
+    (the usual bulk input), the block is UTF-8 and holds no carriage return; else None.
+
+    Then the keys come out of the block whole, without parsing a line: one ``split`` on
+    ``"\ns3://BUCKET/"`` (see ``_block_keys`` and ``_block_paths``). The block holds as many
+    ``"\ns3://BUCKET/"`` as newlines between its lines exactly when every line starts with
+    that prefix, so two counts check the whole block."""
     if not data.startswith(b"s3://") or data.startswith(b"s3://arn:"):  # an access point ARN holds '/'
         return None
     cut = data.find(b"/", 5) + 1
-    if cut <= 0 or not data[:cut].isascii():
+    if cut <= 0 or not data[:cut].isascii() or b"\r" in data:
         return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+    if data.count(b"\n" + data[:cut]) != data.count(b"\n", 0, len(data) - 1):
         return None
-    if "\r" in text:
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return data[:cut].decode("ascii")
+
+
+def _block_keys(data: bytes, prefix: str) -> list[str]:
+    """The keys of a block that ``_one_bucket`` found to be all ``prefix`` + key lines."""
+    text = data.decode("utf-8")
+    return text[len(prefix):-1 if text.endswith("\n") else None].split("\n" + prefix)
+
+
+def _block_paths(data: bytes, prefix: str) -> list[str] | None:
+    """The keys of such a block encoded for the URL path, as ``encode_path`` encodes each: the
+    block is encoded at once (a few passes of ``bytes.replace``) rather than key by key; None
+    when a key is empty or may be too long, for the key-by-key path to take or refuse."""
+    encoded_prefix = encode_path(prefix)  # "s3%3A//bucket/": the block's prefixes are encoded too
+    text = encode_path_lines(data).decode("ascii")
+    paths = text[len(encoded_prefix):-1 if text.endswith("\n") else None].split("\n" + encoded_prefix)
+    # An encoded key of at most 1,024 characters is at most 1,024 bytes long; a longer one may
+    # still be short enough unencoded, so the key-by-key path decides.
+    if not paths or min(map(len, paths)) == 0 or max(map(len, paths)) > MAX_KEY_BYTES:
         return None
-    prefix = text[:cut]
-    keys = text.split("\n" + prefix)
-    ends_line = text.endswith("\n")
-    if len(keys) != text.count("\n") + (not ends_line):
-        return None
-    keys[0] = keys[0][cut:]
-    if ends_line:
-        keys[-1] = keys[-1][:-1]
-    return prefix[5:-1], keys
+    return paths
 
 
 def _text_lines(data: bytes | list[bytes]) -> tuple[list[str], bool, bool]:
@@ -255,13 +272,16 @@ def format_chunk(signer: Presigner, data: bytes | list[bytes], first_line: int, 
         def presign(bucket: str, key: str, method: str, expires_in: int, now: Any = None) -> str:
             return signer.presign(bucket, key, method, expires_in, now, params=params, headers=headers)
     if fmt == "url" and isinstance(data, bytes):
-        found = _one_bucket(data)
-        if found is not None:
-            bucket, keys = found
+        prefix = _one_bucket(data)
+        if prefix is not None:
+            bucket = prefix[5:-1]
             try:
                 if params or headers:
-                    return _result([presign(bucket, key, method, expires_in) for key in keys], [], False)
-                return _result(signer._presign_keys(bucket, keys, method, expires_in), [], False)
+                    return _result([presign(bucket, key, method, expires_in) for key in _block_keys(data, prefix)],
+                                   [], False)
+                if signer._signs_paths(bucket) and (paths := _block_paths(data, prefix)) is not None:
+                    return _result(signer._presign_paths(bucket, paths, method, expires_in), [], False)
+                return _result(signer._presign_keys(bucket, _block_keys(data, prefix), method, expires_in), [], False)
             except CredentialsError:
                 raise  # not a line's fault (refreshing failed): stops the run, exit 253
             except Error:

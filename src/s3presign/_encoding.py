@@ -13,7 +13,7 @@ regular expression whether a key needs encoding at all.
 
 from __future__ import annotations
 
-__all__ = ["PATH_SAFE_PATTERN", "encode_path", "encode_query_component"]
+__all__ = ["PATH_SAFE_PATTERN", "encode_path", "encode_path_lines", "encode_query_component", "path_escapes"]
 
 _UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 _TABLE_LIMIT = 1 << 16  # past this many distinct characters, encode without remembering
@@ -39,12 +39,38 @@ class _PercentTable(dict[int, str]):
 
 
 _PATH_TABLE = _PercentTable(_UNRESERVED + "/")
+_PATH_SAFE_BYTES = (_UNRESERVED + "/").encode()
 _QUERY_TABLE = _PercentTable(_UNRESERVED)
 
 
 def encode_path(text: str) -> str:
     """Encode an object key for the URL path, keeping ``/``: ``encode_path("a b/c+d") == "a%20b/c%2Bd"``."""
     return text.translate(_PATH_TABLE)
+
+
+def path_escapes(data: bytes) -> list[tuple[bytes, bytes]]:
+    """What encoding ``data`` (UTF-8 text as bytes) for the URL path replaces: each distinct byte
+    that needs it with its escape, ``%`` first so the escapes added later are not escaped again:
+    ``path_escapes(b"a=b%") == [(b"%", b"%25"), (b"=", b"%3D")]``.
+
+    Encoding is per UTF-8 byte, so replacing each of these bytes everywhere, one after the other,
+    gives ``encode_path`` of the text, whatever the text's boundaries: a block of many keys (a
+    Hive-style one holds about six such bytes: ``=``, space and a few UTF-8 lead and continuation
+    bytes) is encoded in as many passes of a C loop, instead of a dictionary lookup per character.
+    """
+    unsafe = set(data.translate(None, _PATH_SAFE_BYTES))
+    first = [(b"%", b"%25")] if 0x25 in unsafe else []
+    return first + [(bytes((byte,)), b"%%%02X" % byte) for byte in unsafe if byte != 0x25]
+
+
+def encode_path_lines(data: bytes) -> bytes:
+    """``encode_path`` line by line over UTF-8 text given as bytes, newlines kept:
+    ``encode_path_lines(b"a b\\nc=d\\n") == b"a%20b\\nc%3Dd\\n"``. The caller checks that
+    ``data`` is UTF-8."""
+    for byte, escape in path_escapes(data):
+        if byte != b"\n":
+            data = data.replace(byte, escape)
+    return data
 
 
 def encode_query_component(text: str) -> str:

@@ -388,22 +388,55 @@ class Presigner:
         """``[self.presign(bucket, key, method, expires_in) for key in keys]``, up to 1.25x the rate.
 
         For bulk callers that hold many keys of one bucket (a block of input, an Arrow chunk):
-        the bucket, method and signing second are looked up once per 512 keys rather than once
-        per key, and the per-key work (encoding from the folder cache, two hashes) is inlined.
-        The clock is read again every 512 keys (about a millisecond), so URLs are signed at the
-        second they are made and refreshing credentials are checked as often as by ``presign``.
-        A key the fast form cannot take (long, no folder, folder not yet cached, not text) is
-        encoded the long way, which raises the error ``presign`` raises for a bad key.
+        the keys are encoded in one loop (plain keys as they are, folders from the cache), then
+        signed by ``_presign_paths``. A key the fast form cannot take (long, no folder, folder
+        not yet cached, not text) is encoded the long way, which raises the error ``presign``
+        raises for a bad key.
         """
-        if self._v2 or ((bucket[:4] == "arn:" or bucket[-6:] == "--x-s3") and not self._plain_sigv4(bucket)):
+        if not self._signs_paths(bucket):
             return [self.presign(bucket, key, method, expires_in) for key in keys]
+        if bucket not in self._endpoints:
+            self._bucket(bucket)  # checks the bucket, and loads the fast path's tools on first use
+        plain, folders, encode = _plain_path, _encoded_folders, encode_path
+        paths: list[str] = []
+        append = paths.append
+        for key in keys:
+            try:
+                if key.isascii() and plain(key) and 0 < len(key) <= 1024:
+                    append(key)  # nothing to encode
+                    continue
+                # Hive-style and other folders: from the cache (as _encode_short_key does)
+                folder, slash, name = key.rpartition("/")
+                if not slash or len(key) > 256:
+                    raise KeyError(key)
+                append(folders[folder] + (name if name.isascii() and plain(name) else encode(name)))
+            except (KeyError, TypeError, AttributeError, UnicodeEncodeError):
+                append(_encoded_key(key))  # encodes it (caching its folder) or raises its error
+        return self._presign_paths(bucket, paths, method, expires_in)
+
+    def _signs_paths(self, bucket: str) -> bool:
+        """Whether ``_presign_paths`` can sign this bucket's URLs: SigV4 with the signer's own
+        region and credentials (not SigV2, not an ARN or directory bucket that needs its own)."""
+        return not self._v2 and not (
+            (bucket[:4] == "arn:" or bucket[-6:] == "--x-s3") and not self._plain_sigv4(bucket))
+
+    def _presign_paths(self, bucket: str, paths: Sequence[str], method: str = "GET",
+                       expires_in: int = 3600) -> list[str]:
+        """URLs for keys already encoded for the path (``encode_path``, checked as ``presign``
+        checks keys), for a bucket ``_signs_paths`` takes.
+
+        The bucket, method and signing second are looked up once per 512 paths rather than once
+        per URL, and the two hashes are inlined. The clock is read again every 512 paths (about a
+        millisecond), so URLs are signed at the second they are made and refreshing credentials
+        are checked as often as by ``presign``.
+        """
         if method not in METHODS:
             raise _bad_method(method)
         url_prefix, uri_prefix, tail = self._endpoints.get(bucket) or self._bucket(bucket)
-        sha256, plain, folders, encode = _sha256, _plain_path, _encoded_folders, encode_path
+        sha256 = _sha256
         urls: list[str] = []
         append = urls.append
-        for start in range(0, len(keys), 512):
+        for start in range(0, len(paths), 512):
             second = int(_time())
             _, _, query, inner_pad, outer_pad = (
                 self._second if self._second[:2] == (second, expires_in) and type(expires_in) is int
@@ -411,17 +444,7 @@ class Presigner:
             head = f"{method}\n{uri_prefix}"
             middle = f"\n{query}{tail}"
             url_middle = f"?{query}&X-Amz-Signature="
-            for key in keys[start:start + 512]:
-                try:
-                    if key.isascii() and plain(key) and 0 < len(key) <= 1024:
-                        path = key  # nothing to encode
-                    else:  # Hive-style and other folders: from the cache (as _encode_short_key does)
-                        folder, slash, name = key.rpartition("/")
-                        if not slash or len(key) > 256:
-                            raise KeyError(key)
-                        path = folders[folder] + (name if name.isascii() and plain(name) else encode(name))
-                except (KeyError, TypeError, AttributeError, UnicodeEncodeError):
-                    path = _encoded_key(key)  # encodes it (caching its folder) or raises its error
+            for path in paths[start:start + 512]:
                 inner = inner_pad.copy()
                 inner.update(sha256(f"{head}{path}{middle}".encode()).hexdigest().encode())
                 outer = outer_pad.copy()

@@ -502,12 +502,12 @@ class StorePresigner(Presigner):
             self._check(method, expires_in, params, headers)
         return super().presign(bucket, key, method, expires_in, now, params=params, headers=headers)
 
-    def _presign_keys(self, bucket: str, keys: Sequence[str], method: str = "GET",
-                      expires_in: int = 3600) -> list[str]:
+    def _presign_paths(self, bucket: str, paths: Sequence[str], method: str = "GET",
+                       expires_in: int = 3600) -> list[str]:
         """Many keys of one bucket (bulk, columns), within the store's limits: checked once."""
         if self._may_refuse(expires_in):
             self._check(method, expires_in)
-        return super()._presign_keys(bucket, keys, method, expires_in)
+        return super()._presign_paths(bucket, paths, method, expires_in)
 
     def presign_details(self, bucket: str, key: str | None, method: str = "GET", expires_in: int = 3600,
                         now: datetime | None = None, *, params: Any = None, headers: Any = None) -> SignedDetails:

@@ -5,16 +5,19 @@
     >>> urls = presign_array(signer, pa.array(["s3://bkt/a.parquet", None]))  # [url, null]
 
 Needs pyarrow (``pip install 's3presign[arrow]'``); pandas and Polars only for their helpers.
-A chunk whose rows name one bucket (the usual column) is signed by the batch form of the
-signer's fast path (``Presigner._presign_keys``); rows of several buckets are signed one by one.
-The Arrow side is one conversion to Python strings and one back, each a single C loop, so a
-column signs at least as fast as ``presign_many`` over a list.
+A chunk whose rows name one bucket (the usual column) has its keys encoded for the URL by
+Arrow's kernels (one pass per distinct byte that needs it), then converted to Python strings
+and signed in slices of rows by the batch form of the signer's fast path
+(``Presigner._presign_paths``), so a column signs faster than ``presign_many`` over a list.
+Rows of several buckets, and a chunk holding a key S3 refuses, are signed row by row.
 """
 
 from __future__ import annotations
 
 from ._bulk import split_uri
+from ._encoding import path_escapes
 from ._errors import CredentialsError, Error, InvalidRequestError
+from ._presigner import MAX_KEY_BYTES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from ._presigner import Presigner
 
 __all__ = ["presign_array", "presign_pandas", "presign_polars"]
+
+_SLICE = 4096  # rows converted to Python strings at a time
 
 
 def presign_array(signer: Presigner, values: pyarrow.Array | pyarrow.ChunkedArray, *, bucket: str | None = None,
@@ -55,13 +60,68 @@ def presign_array(signer: Presigner, values: pyarrow.Array | pyarrow.ChunkedArra
     for chunk in chunks:
         if pa.types.is_dictionary(chunk.type):
             chunk = chunk.dictionary_decode()
-        rows = chunk.to_pylist()
-        results.append(pa.array(_sign_rows(signer, rows, row, bucket, method, expires_in, nulls=chunk.null_count > 0),
-                                type=pa.string()))
+        urls = _sign_chunk(signer, chunk, bucket, method, expires_in)
+        if urls is None:
+            rows = chunk.to_pylist()
+            urls = pa.array(_sign_rows(signer, rows, row, bucket, method, expires_in, nulls=chunk.null_count > 0),
+                            type=pa.string())
+        results.append(urls)
         row += len(chunk)
     if len(results) == 1:
         return results[0]
     return pa.concat_arrays(results) if results else pa.array([], type=pa.string())
+
+
+def _sign_chunk(signer: Presigner, chunk: pyarrow.Array, bucket: str | None, method: str,
+                expires_in: int) -> pyarrow.StringArray | None:
+    """The URLs of a chunk whose rows all name one bucket, keys encoded by Arrow's kernels; None
+    for the row-by-row path (several buckets, a key S3 refuses, a signer that cannot take paths).
+
+    The keys are encoded for the URL path in one ``replace_substring`` pass per distinct byte
+    that needs it (as ``encode_path_lines`` does for a block of bulk input), then converted to
+    Python strings once and signed by ``Presigner._presign_paths``: no per-row encoding at all.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        chunk = chunk.cast(pa.large_string())  # string_view
+    keys = chunk
+    if bucket is None:
+        present = chunk.drop_null()
+        if not len(present):
+            return None
+        try:
+            bucket = split_uri(present[0].as_py())[0]
+        except Error:
+            return None
+        prefix = f"s3://{bucket}/"
+        if not prefix.isascii() or not pc.all(pc.starts_with(chunk, prefix)).as_py():
+            return None
+        keys = pc.utf8_slice_codeunits(chunk, len(prefix))  # the prefix is ASCII: one code unit a byte
+    if not signer._signs_paths(bucket):
+        return None
+    lengths = pc.min_max(pc.binary_length(keys))
+    if lengths["min"].as_py() is None or lengths["min"].as_py() == 0 or lengths["max"].as_py() > MAX_KEY_BYTES:
+        return None  # all null, or a key S3 refuses: the row-by-row path names its row
+    raw = keys.drop_null().cast(pa.large_binary())
+    _, offsets, data = raw.buffers()
+    offsets = memoryview(offsets).cast("q")  # the rows' bytes: data[offsets[i]:offsets[i + 1]]
+    start, end = offsets[raw.offset], offsets[raw.offset + len(raw)]
+    for byte, escape in path_escapes(data.slice(start, end - start).to_pybytes()):
+        raw = pc.replace_substring(raw, byte, escape)
+    paths = raw.cast(pa.large_string())
+    try:  # in slices, so each slice's Python strings are made, signed and freed while in the cache
+        urls = pa.concat_arrays([
+            pa.array(signer._presign_paths(bucket, paths.slice(start, _SLICE).to_pylist(), method, expires_in),
+                     type=pa.string()) for start in range(0, len(paths), _SLICE)])
+    except CredentialsError:
+        raise  # not a row's fault: refreshing the credentials failed
+    except Error:
+        return None  # the row-by-row path raises it, naming the row
+    if chunk.null_count:
+        return pc.replace_with_mask(pa.nulls(len(chunk), pa.string()), chunk.is_valid(), urls)
+    return urls
 
 
 def _sign_rows(signer: Presigner, items: list[Any], first_row: int, bucket: str | None, method: str,
