@@ -270,10 +270,10 @@ def main() -> int:
     if obstore:
         many = hive["s3presign presign_many"]
         target("Hive keys: presign_many >= 3x obstore.sign", many >= 3 * obstore, f"{many / obstore:.1f}x")
-    if "s3presign.arrow.presign_array" in hive:
-        arrow, many = hive["s3presign.arrow.presign_array"], hive["s3presign presign_many"]
-        target("Hive keys: presign_array no slower than presign_many", arrow >= 0.95 * many,
-               f"{arrow / many:.2f}x; within 5% counts as met")
+    for keys_label, found in results.items():  # issue 12: a column signs no slower than a list
+        if "s3presign.arrow.presign_array" in found:
+            arrow, many = found["s3presign.arrow.presign_array"], found["s3presign presign_many"]
+            target(f"{keys_label}: presign_array no slower than presign_many", arrow >= many, f"{arrow / many:.2f}x")
     return 0
 
 
