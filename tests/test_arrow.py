@@ -41,14 +41,19 @@ def test_uris_keys_nulls_and_chunks_agree_with_botocore() -> None:
 def test_columns_encoded_whole_agree_with_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
     """A one-bucket chunk's keys are encoded by Arrow kernels, in slices of rows: every ASCII
     character, '%', a newline (a key may hold one), S3's longest keys; sliced arrays, large and
-    view strings, nulls, more rows than a slice; several buckets and bad rows take the row path."""
+    view strings, nulls, slices that need different escapes; several buckets and bad rows take
+    the row path."""
     from s3presign import _presigner, arrow
 
     monkeypatch.setattr(_presigner, "_time", lambda: 1795780800.0)  # every URL in the same second
+    monkeypatch.setattr(arrow, "_ENCODE_SLICE", 1500)  # smaller slices, so a test can hold several
+    monkeypatch.setattr(arrow, "_SLICE", 512)
     signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
     distinct = ["".join(chr(c) for c in range(1, 128)), "100%/%41%2F/x=%3D", "line\nbreak/a b",
-                "ventes/région=Île-de-France/été 😀.csv", "k" * 1024, "é" * 512, "year=2026/part-1.parquet"]
-    keys = [None if i % 11 == 3 else distinct[i % len(distinct)] for i in range(arrow._SLICE + 500)]
+                "ventes/région=Île-de-France/été 😀.csv", "k" * 1024, "é" * 512, "year=2026/part-1.parquet",
+                "plain/key.txt"]
+    # The first slice holds plain keys only (nothing to escape), the next ones every kind.
+    keys = ["plain/key.txt"] * 1500 + [None if i % 11 == 3 else distinct[i % len(distinct)] for i in range(2500)]
     expected = {}
     for key in distinct:
         theirs = ref.presign("my-bucket", key, method="GET", expires_in=3600,

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["presign_array", "presign_pandas", "presign_polars"]
 
-_SLICE = 4096  # rows converted to Python strings at a time
+_ENCODE_SLICE = 1 << 16  # rows encoded at a time: a few MiB of temporaries
+_SLICE = 4096  # rows converted to Python strings at a time (smaller slices kept the cache warm: ~1.2x)
 
 
 def presign_array(signer: Presigner, values: pyarrow.Array | pyarrow.ChunkedArray, *, bucket: str | None = None,
@@ -77,9 +78,10 @@ def _sign_chunk(signer: Presigner, chunk: pyarrow.Array, bucket: str | None, met
     """The URLs of a chunk whose rows all name one bucket, keys encoded by Arrow's kernels; None
     for the row-by-row path (several buckets, a key S3 refuses, a signer that cannot take paths).
 
-    The keys are encoded for the URL path in one ``replace_substring`` pass per distinct byte
-    that needs it (as ``encode_path_lines`` does for a block of bulk input), then converted to
-    Python strings once and signed by ``Presigner._presign_paths``: no per-row encoding at all.
+    In slices of ``_ENCODE_SLICE`` rows (memory holds one slice's temporaries), the keys are
+    encoded for the URL path in one ``replace_substring`` pass per distinct byte that needs it (as
+    ``encode_path_lines`` does for a block of bulk input), then converted to Python strings
+    ``_SLICE`` rows at a time and signed by ``Presigner._presign_paths``: no per-row encoding.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -88,11 +90,11 @@ def _sign_chunk(signer: Presigner, chunk: pyarrow.Array, bucket: str | None, met
         chunk = chunk.cast(pa.large_string())  # string_view
     keys = chunk
     if bucket is None:
-        present = chunk.drop_null()
-        if not len(present):
-            return None
+        first = pc.index(chunk.is_valid(), True).as_py()
+        if first < 0:
+            return None  # all null
         try:
-            bucket = split_uri(present[0].as_py())[0]
+            bucket = split_uri(chunk[first].as_py())[0]
         except Error:
             return None
         prefix = f"s3://{bucket}/"
@@ -104,24 +106,36 @@ def _sign_chunk(signer: Presigner, chunk: pyarrow.Array, bucket: str | None, met
     lengths = pc.min_max(pc.binary_length(keys))
     if lengths["min"].as_py() is None or lengths["min"].as_py() == 0 or lengths["max"].as_py() > MAX_KEY_BYTES:
         return None  # all null, or a key S3 refuses: the row-by-row path names its row
-    raw = keys.drop_null().cast(pa.large_binary())
-    _, offsets, data = raw.buffers()
-    offsets = memoryview(offsets).cast("q")  # the rows' bytes: data[offsets[i]:offsets[i + 1]]
-    start, end = offsets[raw.offset], offsets[raw.offset + len(raw)]
-    for byte, escape in path_escapes(data.slice(start, end - start).to_pybytes()):
-        raw = pc.replace_substring(raw, byte, escape)
-    paths = raw.cast(pa.large_string())
-    try:  # in slices, so each slice's Python strings are made, signed and freed while in the cache
-        urls = pa.concat_arrays([
-            pa.array(signer._presign_paths(bucket, paths.slice(start, _SLICE).to_pylist(), method, expires_in),
-                     type=pa.string()) for start in range(0, len(paths), _SLICE)])
+    raw = keys.cast(pa.large_binary())
+    parts = []
+    try:
+        for start in range(0, len(raw), _ENCODE_SLICE):
+            part = raw.slice(start, _ENCODE_SLICE)
+            paths = _encoded_paths(part.drop_null() if part.null_count else part)
+            urls = pa.concat_arrays([  # Python strings a few at a time: made, signed, freed in the cache
+                pa.array(signer._presign_paths(bucket, paths.slice(at, _SLICE).to_pylist(), method, expires_in),
+                         type=pa.string()) for at in range(0, len(paths), _SLICE)])
+            if part.null_count:
+                urls = pc.replace_with_mask(pa.nulls(len(part), pa.string()), part.is_valid(), urls)
+            parts.append(urls)
     except CredentialsError:
         raise  # not a row's fault: refreshing the credentials failed
     except Error:
         return None  # the row-by-row path raises it, naming the row
-    if chunk.null_count:
-        return pc.replace_with_mask(pa.nulls(len(chunk), pa.string()), chunk.is_valid(), urls)
-    return urls
+    return pa.concat_arrays(parts)
+
+
+def _encoded_paths(raw: pyarrow.LargeBinaryArray) -> pyarrow.LargeStringArray:
+    """Keys (UTF-8, no nulls) encoded for the URL path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    _, offsets, data = raw.buffers()
+    offsets = memoryview(offsets).cast("q")  # row i's bytes: data[offsets[offset + i]:offsets[offset + i + 1]]
+    start, end = offsets[raw.offset], offsets[raw.offset + len(raw)]
+    for byte, escape in path_escapes(data.slice(start, end - start).to_pybytes()):
+        raw = pc.replace_substring(raw, byte, escape)
+    return raw.cast(pa.large_string())
 
 
 def _sign_rows(signer: Presigner, items: list[Any], first_row: int, bucket: str | None, method: str,
