@@ -52,8 +52,9 @@ def test_columns_encoded_whole_agree_with_botocore(monkeypatch: pytest.MonkeyPat
     distinct = ["".join(chr(c) for c in range(1, 128)), "100%/%41%2F/x=%3D", "line\nbreak/a b",
                 "ventes/région=Île-de-France/été 😀.csv", "k" * 1024, "é" * 512, "year=2026/part-1.parquet",
                 "plain/key.txt"]
-    # The first slice holds plain keys only (nothing to escape), the next ones every kind.
-    keys = ["plain/key.txt"] * 1500 + [None if i % 11 == 3 else distinct[i % len(distinct)] for i in range(2500)]
+    # The first slice holds plain keys only (nothing to escape), the next none, the others every kind.
+    keys = ["plain/key.txt"] * 1500 + [None] * 1500 + [
+        None if i % 11 == 3 else distinct[i % len(distinct)] for i in range(2500)]
     expected = {}
     for key in distinct:
         theirs = ref.presign("my-bucket", key, method="GET", expires_in=3600,

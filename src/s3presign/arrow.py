@@ -111,6 +111,9 @@ def _sign_chunk(signer: Presigner, chunk: pyarrow.Array, bucket: str | None, met
     try:
         for start in range(0, len(raw), _ENCODE_SLICE):
             part = raw.slice(start, _ENCODE_SLICE)
+            if part.null_count == len(part):
+                parts.append(pa.nulls(len(part), pa.string()))
+                continue
             paths = _encoded_paths(part.drop_null() if part.null_count else part)
             urls = pa.concat_arrays([  # Python strings a few at a time: made, signed, freed in the cache
                 pa.array(signer._presign_paths(bucket, paths.slice(at, _SLICE).to_pylist(), method, expires_in),
