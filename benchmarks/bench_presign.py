@@ -230,6 +230,47 @@ def refresh_overhead(keys: list[str], rounds: int) -> tuple[float, float, float]
     return median(rates["static"]), median(rates["refreshing"]), median(ratios)
 
 
+def column_vs_list(keys: list[str], rounds: int) -> float | None:
+    """Issue 12: time of ``presign_array`` over time of ``presign_many`` on the same keys, as the
+    median of per-block ratios: each round signs the keys in blocks of 10,000 (a column chunk), the
+    two back to back on each block, who goes first alternating, so load from elsewhere hits both
+    alike (the tables' medians of whole runs moved by 10% between runs: too coarse for this)."""
+    from statistics import median
+
+    try:
+        import pyarrow as pa
+
+        from s3presign.arrow import presign_array
+    except ImportError:
+        return None
+    from s3presign import Credentials, Presigner
+
+    signer = Presigner(Credentials(AKID, SECRET), region=REGION)
+    blocks = [(keys[i:i + 10_000], pa.array(keys[i:i + 10_000])) for i in range(0, len(keys), 10_000)]
+
+    def as_list(block: list[str]) -> float:
+        start = time.perf_counter()
+        list(signer.presign_many((BUCKET, k) for k in block))
+        return time.perf_counter() - start
+
+    def as_column(column: Any) -> float:
+        start = time.perf_counter()
+        presign_array(signer, column, bucket=BUCKET)
+        return time.perf_counter() - start
+
+    ratios = []
+    for _ in range(rounds):
+        block_ratios = []
+        for number, (block, column) in enumerate(blocks):
+            if number % 2:
+                many, arrow = as_list(block), as_column(column)
+            else:
+                arrow, many = as_column(column), as_list(block)
+            block_ratios.append(arrow / many)
+        ratios.append(median(block_ratios))
+    return median(ratios)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keys", type=int, default=20_000, help="keys every contender signs")
@@ -272,10 +313,11 @@ def main() -> int:
     if obstore:
         many = hive["s3presign presign_many"]
         target("Hive keys: presign_many >= 3x obstore.sign", many >= 3 * obstore, f"{many / obstore:.1f}x")
-    for keys_label, found in results.items():  # issue 12: a column signs no slower than a list
-        if "s3presign.arrow.presign_array" in found:
-            arrow, many = found["s3presign.arrow.presign_array"], found["s3presign presign_many"]
-            target(f"{keys_label}: presign_array no slower than presign_many", arrow >= many, f"{arrow / many:.2f}x")
+    for keys_label, make in (("README keys", readme_keys), ("Hive keys", hive_keys)):
+        ratio = column_vs_list(make(args.keys), max(args.rounds, 3))  # issue 12: a column no slower than a list
+        if ratio is not None:
+            target(f"{keys_label}: presign_array no slower than presign_many", ratio <= 1.0,
+                   f"{1 / ratio:.2f}x the rate; time ratio {ratio:.3f}, the median of back-to-back blocks")
     return 0
 
 
