@@ -230,7 +230,7 @@ def _block_paths(data: bytes, prefix: str) -> list[str] | None:
     paths = text[len(encoded_prefix):-1 if text.endswith("\n") else None].split("\n" + encoded_prefix)
     # An encoded key of at most 1,024 characters is at most 1,024 bytes long; a longer one may
     # still be short enough unencoded, so the key-by-key path decides.
-    if not paths or min(map(len, paths)) == 0 or max(map(len, paths)) > MAX_KEY_BYTES:
+    if min(map(len, paths)) == 0 or max(map(len, paths)) > MAX_KEY_BYTES:
         return None
     return paths
 

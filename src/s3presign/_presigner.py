@@ -363,7 +363,7 @@ class Presigner:
         try:
             url_prefix, uri_prefix, tail = self._endpoints[bucket]
         except KeyError:
-            if (bucket[:4] == "arn:" or bucket[-6:] == "--x-s3") and not self._plain_sigv4(bucket):
+            if not self._signs_paths(bucket):
                 return self.presign_details(bucket, key, method, expires_in, now).url  # own region, keys...
             url_prefix, uri_prefix, tail = self._bucket(bucket)
         if isinstance(key, str) and key.isascii() and 0 < len(key) <= 1024 and _plain_path(key):

@@ -104,8 +104,8 @@ def _sign_chunk(signer: Presigner, chunk: pyarrow.Array, bucket: str | None, met
     if not signer._signs_paths(bucket):
         return None
     lengths = pc.min_max(pc.binary_length(keys))
-    if lengths["min"].as_py() is None or lengths["min"].as_py() == 0 or lengths["max"].as_py() > MAX_KEY_BYTES:
-        return None  # all null, or a key S3 refuses: the row-by-row path names its row
+    if not lengths["min"].as_py() or lengths["max"].as_py() > MAX_KEY_BYTES:
+        return None  # all null (None), an empty key, a key too long: the row-by-row path names its row
     raw = keys.cast(pa.large_binary())
     parts = []
     try:
