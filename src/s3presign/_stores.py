@@ -578,6 +578,13 @@ def apply_preset(resolved: Any) -> None:
     try:
         store = get_store(str(provider.value))
         resolved.store = Setting(store, provider.source)
+        if provider.source.startswith("--"):
+            # An explicit --provider beats the environment and the profile: its own endpoint and
+            # region replace AWS_ENDPOINT_URL, AWS_REGION and the profile's (flags still win).
+            if store.endpoint is not None and not resolved.endpoint_url.source.startswith("--"):
+                resolved.endpoint_url = Setting(None, "not set")
+            if store.signing_region and not resolved.region.source.startswith("--"):
+                resolved.region = Setting(None, "not set")
         given = {"region": resolved.region, "endpoint_url": resolved.endpoint_url, "account_id": resolved.account_id}
         style = resolved.addressing_style
         chosen = shape(store, region=_value(resolved.region), endpoint_url=_value(resolved.endpoint_url),
