@@ -4,7 +4,7 @@
 
 Runs each command N times (static keys in the environment, an empty HOME so no config files
 are read) and reports the median wall time and its ratio to `python -c pass` on the same
-interpreter. `aws s3 presign` is timed too when `aws` is on PATH. Target (issue 3): the
+interpreter. `aws s3 presign` is timed too when `aws` is on PATH. Target: the
 command within 1.5x of `python -c pass`.
 """
 

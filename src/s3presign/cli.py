@@ -462,7 +462,7 @@ def _providers_command(argv: Sequence[str], out: TextIO) -> int:
         for rule, source in (row.get("sources") or {}).items():
             out.write(f"  source of {rule}: {source}\n")
     if not options.get("uri"):
-        out.write("\nSources for every rule: s3presign providers NAME, or the README's Providers section.\n")
+        out.write("\nSources for every rule: s3presign providers NAME, or the documentation's Providers page (docs/providers.md).\n")
     return ExitCode.OK
 
 
