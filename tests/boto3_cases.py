@@ -221,3 +221,26 @@ def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
         return "ok", call()
     except Exception as e:  # noqa: BLE001 - the comparison is the point
         return "error", (type(e), str(e))
+
+
+def post_fields(rng: random.Random) -> dict[str, Any] | None:
+    if rng.random() < 0.3:
+        return None
+    pool = {"acl": "public-read", "Content-Type": "image/jpeg", "success_action_status": "201",
+            "x-amz-meta-owner": "u1", "Cache-Control": "max-age=60", "key": "overridden",
+            "success_action_redirect": "https://example.com/ok?a=b", "x-amz-meta-é": "ü"}
+    names = rng.sample(list(pool), rng.randint(0, 4))
+    return {n: pool[n] for n in names}
+
+
+def post_conditions(rng: random.Random) -> list[Any] | None:
+    if rng.random() < 0.3:
+        return None
+    pool: list[Any] = [["content-length-range", 1, 10_000_000], {"acl": "public-read"},
+                       ["starts-with", "$Content-Type", "image/"], {"x-amz-meta-owner": "u1"},
+                       ["eq", "$success_action_status", "201"], {"x-amz-meta-é": "ü"}]
+    return rng.sample(pool, rng.randint(0, 4))
+
+
+def post_key(rng: random.Random) -> str:
+    return key(rng) + ("${filename}" if rng.random() < 0.3 else "")

@@ -93,3 +93,36 @@ def test_generated_cases_equal_boto3(home: object) -> None:
         for operation in cases.OPERATIONS:
             for kind in ("v4", "v2"):
                 assert fast[(operation, kind)] > 0, (operation, kind, seen[(operation, kind)])
+
+
+def test_generated_posts_equal_boto3(home: object) -> None:
+    """generate_presigned_post: the same url and the same fields, in the same order."""
+    rng = random.Random(SEED + 1)
+    fast = seen = 0
+    for _ in range(max(CASES // 40, 10)):
+        settings = cases.client_settings(rng)
+        client = cases.make_client(settings)
+        presigner = from_boto3(client)
+        counting = presigner._original_post = Counting(presigner._original_post)  # type: ignore[method-assign]
+        with cases.pinned(crt=settings["crt"]):
+            for _ in range(10):
+                bucket = rng.choice(cases.BUCKETS)
+                expires = rng.choice(EXPIRIES)
+                for _ in range(2):  # a sibling first, then the compared call
+                    key, fields, conditions = cases.post_key(rng), cases.post_fields(rng), cases.post_conditions(rng)
+                    before_fields, before_conditions = copy.deepcopy(fields), copy.deepcopy(conditions)
+                    expected = cases.outcome(lambda: client.generate_presigned_post(
+                        bucket, key, Fields=copy.deepcopy(fields), Conditions=copy.deepcopy(conditions),
+                        ExpiresIn=expires))
+                    before = counting.calls
+                    got = cases.outcome(lambda: presigner.generate_presigned_post(
+                        bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=expires))
+                    context = (settings, bucket, key, fields, conditions, expires)
+                    assert got == expected, context
+                    if got[0] == "ok":
+                        assert list(got[1]["fields"]) == list(expected[1]["fields"]), context
+                    assert (fields, conditions) == (before_fields, before_conditions), "the caller's values changed"
+                if expected[0] == "ok":
+                    seen += 1
+                    fast += counting.calls == before
+    assert fast >= 0.8 * seen, (fast, seen)

@@ -281,16 +281,15 @@ def _quote_copy(text: str) -> str:
 
 
 def _rfc822(value: Any, *, header: bool) -> str:
-    """botocore's rfc822 timestamp: headers convert to UTC, query values take the wall time."""
+    """botocore's rfc822 timestamp of a datetime: naive means UTC, aware ones are converted."""
     import calendar
     from datetime import datetime, timezone
     from email.utils import formatdate
 
     if not isinstance(value, datetime):
         raise _Delegate  # strings and numbers are parsed by the client's own rules
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    seconds = calendar.timegm(aware.utctimetuple() if header else aware.timetuple())
-    return formatdate(seconds, usegmt=True)
+    aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return formatdate(calendar.timegm(aware.utctimetuple()), usegmt=True)
 
 
 # -- routes: what was learned from the client's own URL for one bucket ----------------------------
@@ -357,6 +356,8 @@ class Boto3Presigner:
         self._routes: dict[tuple[Any, ...], _Route] = {}
         self._refused: set[tuple[Any, ...]] = set()
         self._plans: dict[tuple[str, tuple[str, ...]], _Plan | None] = {}
+        self._posts: dict[str, tuple[str, str, str, str]] = {}  # bucket -> proven POST route
+        self._refused_posts: set[str] = set()
         # (access key id, secret, date stamp, region, service) -> HMAC pad states; one slot
         self._v4_key: tuple[Any, ...] = (None,) * 7
         self._v2_key: tuple[Any, ...] = (None,) * 5
@@ -452,6 +453,8 @@ class Boto3Presigner:
         if cache is not self._seen:
             self._routes.clear()
             self._refused.clear()
+            self._posts.clear()
+            self._refused_posts.clear()
             self._clean = _only_botocore_handlers(emitter, self._operations.values())
             self._seen = cache
         return self._clean
@@ -665,7 +668,118 @@ class Boto3Presigner:
     def generate_presigned_post(self, Bucket: str, Key: str, Fields: Any = None, Conditions: Any = None,
                                 ExpiresIn: Any = 3600) -> dict[str, Any]:
         """What ``client.generate_presigned_post`` returns for the same arguments at the same second."""
-        return self._original_post(Bucket, Key, Fields=Fields, Conditions=Conditions, ExpiresIn=ExpiresIn)
+        route = self._posts.get(Bucket) if type(Bucket) is str else None
+        if route is not None and self._post_eligible(Key, Fields, Conditions, ExpiresIn) \
+                and self._emitter._lookup_cache is self._seen:  # type: ignore[union-attr]
+            try:
+                return self._post(route, Bucket, Key, Fields, Conditions, ExpiresIn, int(_time()))
+            except Exception:  # noqa: BLE001 - anything unusual (a condition json can't write): the client's
+                pass
+        return self._learn_post(Bucket, Key, Fields, Conditions, ExpiresIn)
+
+    @staticmethod
+    def _post_eligible(key: Any, fields: Any, conditions: Any, expires_in: Any) -> bool:
+        return (type(key) is str and type(expires_in) is int and -10**8 < expires_in < 10**9
+                and (fields is None or type(fields) is dict) and (conditions is None or type(conditions) is list))
+
+    def _learn_post(self, bucket: Any, key: Any, fields: Any, conditions: Any, expires_in: Any) -> dict[str, Any]:
+        original = self._original_post
+        if type(bucket) is not str or bucket.endswith("--x-s3") or bucket in self._refused_posts or \
+                not self._post_eligible(key, fields, conditions, expires_in) or not self._handlers_unchanged():
+            return original(bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in)
+        answer = None
+        for attempt in range(3):
+            second = int(_time())
+            post = original(bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in)
+            if answer is None:
+                answer = post
+            if int(_time()) != second:
+                continue
+            route = self._post_route(post)
+            try:
+                ours = self._post(route, bucket, key, fields, conditions, expires_in, second) if route else None
+            except Exception:  # noqa: BLE001
+                ours = None
+            if route is not None and ours == post and list(ours["fields"]) == list(post["fields"]):
+                if len(self._posts) >= _MAX_ROUTES:
+                    self._posts.clear()
+                self._posts[bucket] = route
+                break
+            if route is None or attempt == 2:
+                self._refused_posts.add(bucket)
+                break
+        assert answer is not None
+        return answer
+
+    def _post_route(self, post: Any) -> tuple[str, str, str, str] | None:
+        """(kind, url, region, service) read from the client's own POST, or None."""
+        if type(post) is not dict or type(post.get("url")) is not str or type(post.get("fields")) is not dict:
+            return None
+        fields = post["fields"]
+        if fields.get("x-amz-algorithm") == "AWS4-HMAC-SHA256" and "x-amz-signature" in fields:
+            parts = str(fields.get("x-amz-credential", "")).rsplit("/", 4)
+            if len(parts) != 5 or parts[4] != "aws4_request":
+                return None
+            return ("v4", post["url"], parts[2], parts[3])
+        if "AWSAccessKeyId" in fields and "signature" in fields:
+            return ("v2", post["url"], "", "")
+        if "policy" not in fields and _unsigned(self._signer):
+            return ("none", post["url"], "", "")
+        return None
+
+    def _post(self, route: tuple[str, str, str, str], bucket: str, key: str, user_fields: dict[str, Any] | None,
+              user_conditions: list[Any] | None, expires_in: int, second: int) -> dict[str, Any]:
+        """botocore's S3PostPresigner with its SigV4 or SigV2 POST signer, at ``second``."""
+        import base64
+        import json
+
+        kind, url, region, service = route
+        fields = {} if user_fields is None else user_fields.copy()
+        conditions = [] if user_conditions is None else user_conditions.copy()
+        conditions.append({"bucket": bucket})
+        if key.endswith("${filename}"):
+            conditions.append(["starts-with", "$key", key[:-len("${filename}")]])
+        else:
+            conditions.append({"key": key})
+        fields["key"] = key
+        if kind == "none":
+            return {"url": url, "fields": fields}
+        policy = {"expiration": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second + expires_in)),
+                  "conditions": conditions}
+        creds = self._frozen()
+        access_key, secret, token = creds.access_key, creds.secret_key, creds.token
+        if kind == "v4":
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
+            credential = f"{access_key}/{stamp[:8]}/{region}/{service}/aws4_request"
+            fields["x-amz-algorithm"] = "AWS4-HMAC-SHA256"
+            fields["x-amz-credential"] = credential
+            fields["x-amz-date"] = stamp
+            conditions += [{"x-amz-algorithm": "AWS4-HMAC-SHA256"}, {"x-amz-credential": credential},
+                           {"x-amz-date": stamp}]
+        else:
+            fields["AWSAccessKeyId"] = access_key
+        if token is not None:
+            fields["x-amz-security-token"] = token
+            conditions.append({"x-amz-security-token": token})
+        encoded = base64.b64encode(json.dumps(policy).encode("utf-8")).decode("utf-8")
+        fields["policy"] = encoded
+        if kind == "v4":
+            inner, outer = self._v4_pads(access_key, secret, stamp[:8], region, service)
+            inner = inner.copy()
+            inner.update(encoded.encode("utf-8"))
+            outer = outer.copy()
+            outer.update(inner.digest())
+            fields["x-amz-signature"] = outer.hexdigest()
+        else:
+            slot = self._v2_key
+            if slot[0] != secret or slot[1] != access_key:
+                slot = self._v2_pads(secret, access_key)
+            inner = slot[2].copy()
+            inner.update(encoded.encode("utf-8"))
+            outer = slot[3].copy()
+            outer.update(inner.digest())
+            fields["signature"] = _b2a(outer.digest(), newline=False).decode("ascii")
+        return {"url": url, "fields": fields}
 
 
 def _unsigned(signer: Any) -> bool:
