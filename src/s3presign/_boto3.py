@@ -379,7 +379,7 @@ class Boto3Presigner:
                 and self._emitter._lookup_cache is self._seen:  # type: ignore[union-attr]
             try:
                 url, changed = self._sign(route, params, ExpiresIn, int(_time()))
-            except _Delegate:
+            except Exception:  # noqa: BLE001 - _Delegate, or input only the client knows how to refuse
                 pass
             else:
                 if changed:
@@ -419,7 +419,7 @@ class Boto3Presigner:
             try:
                 route = self._route(plan, url, snapshot, http_method)
                 ours = self._sign(route, dict(snapshot), expires_in, second)[0] if route is not None else None
-            except _Delegate:
+            except Exception:  # noqa: BLE001 - not a shape this module signs
                 ours = None
             if ours == url and route is not None:
                 if len(self._routes) >= _MAX_ROUTES:
