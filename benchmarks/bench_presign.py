@@ -2,13 +2,13 @@
 
     python benchmarks/bench_presign.py [--keys N] [--rounds R] [--sample N] [--addresses-only] [--against DIR]
 
-Plain GET, SigV4, static credentials, one bucket, two key sets (``_keys.py``): the README's mix
-and Hive-style partitioned keys (``=`` in every folder, 10% non-ASCII, some spaces). Each
+Plain GET, SigV4, static credentials, one bucket, two key sets (``_keys.py``): a mixed set (one in
+ten with a space or accented letter) and Hive-style partitioned keys (``=`` in every folder, 10% non-ASCII, some spaces). Each
 contender signs the same keys; the slow ones (boto3, minio) sign a sample and are scaled. Every
 library that is not installed is reported as missing, not guessed. Rates are medians of the
 rounds. Prints URLs/s, microseconds per URL and how many times faster s3presign is, then the
-targets (issue 2: 2.5x the faster compiled library, 80x boto3; issue 12: 3x obstore on Hive
-keys); then the hot-path cost of RefreshableCredentials against static credentials (issue 10), the
+targets (2.5x the faster compiled library, 80x boto3; 3x obstore on Hive keys); then the
+hot-path cost of RefreshableCredentials against static credentials, the
 two alternating round by round. Always exits 0 unless it crashes: a missed target is printed.
 """
 
@@ -137,7 +137,7 @@ def target(name: str, ok: bool, value: str) -> None:
 
 
 def address_rows(keys: list[str], rounds: int) -> None:
-    """Issue 11: every kind of S3 address, as a ratio to plain SigV4 in the same run (median of rounds).
+    """Every kind of S3 address, as a ratio to plain SigV4 in the same run (median of rounds).
 
     An access point ARN in the client's region takes the plain fast path; in another region it
     signs SigV4 for the ARN's region through the step-by-step path (signing key cached); a
@@ -231,7 +231,7 @@ def refresh_overhead(keys: list[str], rounds: int) -> tuple[float, float, float]
 
 
 def column_vs_list(keys: list[str], rounds: int) -> float | None:
-    """Issue 12: time of ``presign_array`` over time of ``presign_many`` on the same keys, as the
+    """Time of ``presign_array`` over time of ``presign_many`` on the same keys, as the
     median of per-block ratios: each round signs the keys in blocks of 10,000 (a column chunk), the
     two back to back on each block, who goes first alternating, so load from elsewhere hits both
     alike (the tables' medians of whole runs moved by 10% between runs: too coarse for this)."""
@@ -380,7 +380,7 @@ def main() -> int:
                         help="sign only this many keys with boto3 and minio, and scale (0: all keys)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--addresses-only", action="store_true",
-                        help="only the access point / SigV4A / S3 Express rows (issue 11)")
+                        help="only the access point / SigV4A / S3 Express rows")
     parser.add_argument("--against", metavar="DIR",
                         help="only compare this tree with another checkout of s3presign, side by side")
     args = parser.parse_args()
@@ -392,12 +392,12 @@ def main() -> int:
         return 0
     print(f"# presign throughput: Python {platform.python_version()}, {platform.machine()}")
     results = {}
-    for label, make in (("README key mix", readme_keys), ("Hive-style keys", hive_keys)):
+    for label, make in (("mixed keys", readme_keys), ("Hive-style keys", hive_keys)):
         keys = make(args.keys)
         results[label] = measure(label, keys, keys[: args.sample] if args.sample else keys, args.rounds)
     address_rows(readme_keys(args.keys), args.rounds)
     print()
-    rates = results["README key mix"]
+    rates = results["mixed keys"]
     ours = rates["s3presign"]
     keys = readme_keys(args.keys)
     static, refreshing, ratio = refresh_overhead(keys, max(args.rounds, 3))
@@ -410,18 +410,18 @@ def main() -> int:
            f"time ratio {ratio:.3f}, the median of back-to-back blocks")
     compiled = [rates[n] for n in ("obstore.sign (whole list)", "libpresign.get") if n in rates]
     if compiled:
-        target("README keys: >= 2.5x the faster compiled library", ours >= 2.5 * max(compiled),
+        target("mixed keys: >= 2.5x the faster compiled library", ours >= 2.5 * max(compiled),
                f"{ours / max(compiled):.1f}x")
     if "boto3 generate_presigned_url" in rates:
         boto = rates["boto3 generate_presigned_url"]
-        target("README keys: >= 80x boto3", ours >= 80 * boto, f"{ours / boto:.0f}x")
+        target("mixed keys: >= 80x boto3", ours >= 80 * boto, f"{ours / boto:.0f}x")
     hive = results["Hive-style keys"]
     obstore = hive.get("obstore.sign (whole list)")
     if obstore:
         many = hive["s3presign presign_many"]
         target("Hive keys: presign_many >= 3x obstore.sign", many >= 3 * obstore, f"{many / obstore:.1f}x")
-    for keys_label, make in (("README keys", readme_keys), ("Hive keys", hive_keys)):
-        ratio = column_vs_list(make(args.keys), max(args.rounds, 3))  # issue 12: a column no slower than a list
+    for keys_label, make in (("mixed keys", readme_keys), ("Hive keys", hive_keys)):
+        ratio = column_vs_list(make(args.keys), max(args.rounds, 3))  # a column no slower than a list
         if ratio is not None:
             target(f"{keys_label}: presign_array no slower than presign_many", ratio <= 1.0,
                    f"{1 / ratio:.2f}x the rate; time ratio {ratio:.3f}, the median of back-to-back blocks")

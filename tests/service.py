@@ -1,9 +1,10 @@
 """The signing service under test: ``s3presign serve`` (real uvicorn) on loopback, in front of SeaweedFS.
 
-The policy has four kinds of caller: bearer-token clients ``web`` and ``other`` (same rule, so
-each must be kept out of the other's keys), ``browser`` (HS256 JWTs whose ``sub`` is the
-identity, for the path token Uppy uses), ``tiny`` (a 1000-byte ``max_size``), and ``reader`` and
-``limited`` (GET only; ``limited`` is rate-limited). JWTs are made here with hmac and base64
+The policy has these callers: bearer-token clients ``web`` and ``other`` (same rule, so
+each must be kept out of the other's keys), ``browser`` and ``partner`` (HS256 JWTs, each with its
+own secret, whose ``sub`` is the identity, for the path token Uppy uses), ``tiny`` (a 1000-byte
+``max_size``), ``reader`` and ``limited`` (GET only; ``limited`` is rate-limited), and
+``overlap`` (two rules with the same key template: a big image rule, then a small text rule). JWTs are made here with hmac and base64
 directly, not with the service's code.
 """
 
@@ -37,6 +38,9 @@ READER_TOKEN = "reader-token-c2lsdmVybW9vbg"
 LIMITED_TOKEN = "limited-token-bm93aGVyZWJ1Y2tldA"
 JWT_SECRET = "jwt-secret-for-s3presign-tests-0123456789abcdef"
 JWT_ENV = "S3PRESIGN_TEST_JWT_SECRET"
+PARTNER_SECRET = "partner-jwt-secret-for-s3presign-tests-fedcba98765"
+PARTNER_ENV = "S3PRESIGN_TEST_PARTNER_SECRET"
+OVERLAP_TOKEN = "overlap-token-b3ZlcmxhcHBpbmdydWxlcw"
 SIXTEEN_MIB = 16 * 1024 * 1024
 
 
@@ -94,6 +98,15 @@ jwt_secret_env = "{JWT_ENV}"
 max_token_lifetime = 900
 
 [[clients]]
+name = "partner"
+jwt_secret_env = "{PARTNER_ENV}"
+max_token_lifetime = 900
+
+[[clients]]
+name = "overlap"
+token_sha256 = "{sha256_hex(OVERLAP_TOKEN)}"
+
+[[clients]]
 name = "tiny"
 token_sha256 = "{sha256_hex(TINY_TOKEN)}"
 
@@ -108,7 +121,7 @@ rate_limit = 0.5
 burst = 3
 
 [[rules]]
-clients = ["web", "other", "browser"]
+clients = ["web", "other", "browser", "partner"]
 bucket = "{BUCKET}"
 key = "svc/{{client}}/{{uuid}}-{{filename}}"
 methods = ["POST", "PUT", "GET"]
@@ -132,6 +145,24 @@ bucket = "{BUCKET}"
 key = "public/{{filename}}"
 methods = ["GET"]
 max_expires_in = 120
+
+[[rules]]
+clients = ["overlap"]
+bucket = "{BUCKET}"
+key = "ov/{{client}}/{{uuid}}-{{filename}}"
+methods = ["PUT", "GET"]
+max_size = {SIXTEEN_MIB}
+content_types = ["image/png"]
+max_expires_in = 600
+
+[[rules]]
+clients = ["overlap"]
+bucket = "{BUCKET}"
+key = "ov/{{client}}/{{uuid}}-{{filename}}"
+methods = ["PUT", "GET"]
+max_size = 1000
+content_types = ["text/plain"]
+max_expires_in = 60
 """
 
 
@@ -140,6 +171,7 @@ def service_env(store: Server, home: Path) -> dict[str, str]:
     env.update(HOME=str(home), AWS_ACCESS_KEY_ID=store.access_key_id, AWS_SECRET_ACCESS_KEY=store.secret_access_key,
                AWS_EC2_METADATA_DISABLED="true", PYTHONPATH=str(Path(__file__).parents[1] / "src"))
     env[JWT_ENV] = JWT_SECRET
+    env[PARTNER_ENV] = PARTNER_SECRET
     return env
 
 

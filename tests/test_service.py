@@ -194,7 +194,7 @@ def test_another_clients_key_is_refused(service: Service) -> None:
     bob = f"/t/{browser_jwt('bob')}"
     status, answer, _ = call(service, "GET", alice + "/s3/params?filename=a.txt&type=text/plain", token=None)
     alice_key = answer["key"]  # type: ignore[index]
-    assert status == 200 and alice_key.startswith("svc/alice/")
+    assert status == 200 and alice_key.startswith("svc/browser~alice/")
     assert call(service, "GET", bob + "/download?" + urlencode({"key": alice_key}), token=None)[0] == 403
     assert call(service, "GET", alice + "/download?" + urlencode({"key": alice_key}), token=None)[0] == 200
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tomllib
 from datetime import datetime
@@ -101,6 +102,80 @@ def test_policy_errors_name_the_setting(change: tuple[str, str], message: str) -
     with pytest.raises(ConfigFileError) as caught:
         _policy(ISSUE_EXAMPLE.replace(*change), env={"SHORT": "short"})
     assert str(caught.value) == f"p.toml: {message}"
+
+
+TWO_RULES = ISSUE_EXAMPLE + """
+[[clients]]
+name = "shared"
+token_sha256 = "%s"
+[[rules]]
+clients = ["web"]
+bucket = "uploads"
+key = "SECOND"
+methods = ["GET"]
+""" % ("0" * 64)
+
+
+@pytest.mark.parametrize("template", [
+    "svc/shared/{uuid}-{filename}",       # the client called "shared" writes there too
+    "svc/{filename}/{uuid}-{filename}",   # a file name can be any identity
+    "svc/web~x/{uuid}-{filename}",        # a JWT or hook identity of client web
+    "svc/{filename}/{client}",            # {client} at another depth: the segments can cross
+])
+def test_templates_whose_keys_could_meet_for_two_callers_are_refused(template: str) -> None:
+    text = TWO_RULES.replace('clients = ["web"]\nbucket = "uploads"\nkey = "svc/{client}',
+                             'clients = ["web", "shared"]\nbucket = "uploads"\nkey = "svc/{client}').replace("SECOND", template)
+    with pytest.raises(ConfigFileError, match=r"the keys of \[\[rules\]\] #1 \(svc/\{client\}/\{uuid\}-\{filename\}\) and #2 "
+                                              r".* could meet for two different callers"):
+        _policy(text)
+
+
+@pytest.mark.parametrize("template", [
+    "svc/{client}/{uuid}-{filename}",     # the same template: {client} at the same depth
+    "other/{client}/{uuid}-{filename}",   # another literal segment
+    "svc/{client}/{uuid}.{filename}/x",   # another depth
+    "svc/nobody/{uuid}-{filename}",       # no client is called nobody
+    "svc/{client}/{uuid}",                # the uuid segment never ends like '-name'
+])
+def test_templates_that_cannot_meet_are_accepted(template: str) -> None:
+    _policy(TWO_RULES.replace("SECOND", template))
+
+
+@pytest.mark.parametrize("template", ["shared/{client}_{filename}/{uuid}", "svc/x{client}/{uuid}", "{client}-{uuid}"])
+def test_client_must_fill_a_whole_segment(template: str) -> None:
+    with pytest.raises(ConfigFileError, match=r"\{client\} must fill a whole path segment"):
+        _policy(ISSUE_EXAMPLE.replace("svc/{client}/{uuid}-{filename}", template))
+
+
+def test_identities_are_qualified_by_their_client() -> None:
+    from s3presign.service._policy import qualified_identity
+
+    assert qualified_identity("web", "web") == "web"
+    assert qualified_identity("browser", "web") == "browser~web"
+    assert qualified_identity("browser", "alice") != qualified_identity("partner", "alice")
+
+
+@pytest.mark.parametrize(("given", "normalised"), [
+    ("text/plain", "text/plain"),
+    ("TEXT/HTML;CHARSET=UTF-8", "text/html; charset=UTF-8"),
+    ('text/plain; a="b\\"c"', 'text/plain; a="b\\"c"'),
+    ('text/plain; a="tok"', "text/plain; a=tok"),
+    ("text/plain ;\ta=b ; ; c=d", "text/plain; a=b; c=d"),
+])
+def test_media_types_are_normalised(given: str, normalised: str) -> None:
+    from s3presign.service._policy import normalize_media_type
+
+    assert normalize_media_type(given) == normalised
+    assert normalize_media_type(normalised) == normalised
+
+
+def test_audit_lines_never_split(tmp_path: Path) -> None:
+    log = AuditLog(str(tmp_path / "a.jsonl"))
+    log.write("deny", reason="a\u2028b\u2029c\x85d\x1ce\r\nf")
+    log.close()
+    text = (tmp_path / "a.jsonl").read_text(encoding="utf-8")
+    assert len(text.splitlines()) == 1 and json.loads(text)["reason"] == "a\u2028b\u2029c\x85d\x1ce\r\nf"
+    assert os.stat(tmp_path / "a.jsonl").st_mode & 0o777 == 0o600
 
 
 def test_policy_file_errors(tmp_path: Path) -> None:

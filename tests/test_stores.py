@@ -114,19 +114,6 @@ def test_every_rule_names_its_source(name: str) -> None:
         assert store.sources["sigv2"].startswith("https://")
 
 
-def test_readme_table_lists_every_store_with_sources() -> None:
-    import runpy
-
-    generator = runpy.run_path(str(Path(__file__).parent.parent / "scripts" / "providers_table.py"))
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    section = readme.split("## Providers", 1)[1].split("\n## ", 1)[0]
-    assert generator["table"]() in section  # regenerate with: python scripts/providers_table.py --write
-    for name, store in STORES.items():
-        row = next(line for line in section.splitlines() if line.startswith(f"| `{name}` "))
-        for source in store.sources.values():
-            assert source in row, (name, source)
-
-
 # -- limits -----------------------------------------------------------------------------------
 
 

@@ -6,7 +6,8 @@ base64url(signature)``; for HS256 the signature is HMAC-SHA256 under the client'
 first two parts (RFC 7515, section 5.1, and RFC 7518, section 3.2). Only ``alg: HS256`` is
 accepted (never ``none``: RFC 8725, section 3.1), ``exp`` is required and may lie at most
 ``max_token_lifetime`` seconds ahead, so a token in a URL path is short-lived by construction.
-The configured claim (``sub`` by default) is the caller's identity, used as ``{client}`` in keys.
+The configured claim (``sub`` by default) is the caller's identity; qualified by the client
+(``browser~alice``) it is ``{client}`` in keys, so a ``sub`` can never name another client's keys.
 
 Rate limits are token buckets per (client, identity): ``rate_limit`` requests a second, up to
 ``burst`` at once. The clock is passed in (``now``, monotonic seconds).
@@ -20,7 +21,7 @@ import json
 from base64 import urlsafe_b64decode
 from dataclasses import dataclass
 
-from ._policy import ClientSpec, Policy, valid_identity
+from ._policy import ClientSpec, Policy, qualified_identity, valid_identity
 
 __all__ = ["AuthError", "Caller", "RateLimiter", "authenticate", "verify_jwt"]
 
@@ -47,6 +48,11 @@ class Caller:
     def name(self) -> str:
         """The client's name, as rules list it."""
         return self.client.name
+
+    @property
+    def namespace(self) -> str:
+        """The ``{client}`` value in keys: the identity qualified by its client (``browser~alice``)."""
+        return qualified_identity(self.client.name, self.identity)
 
 
 def _b64url(text: str) -> bytes:

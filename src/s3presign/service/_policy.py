@@ -8,6 +8,19 @@ fresh UUID and the sanitised file name. For the routes that take a key back (mul
 downloads) the template is turned into a regular expression, so a key is allowed only if the
 rule could have built it for this caller: another caller's ``{client}`` never matches.
 
+Identities live in namespaces. ``{client}`` is the caller's *qualified* identity: a static token
+client's name (``web``), or ``client~identity`` for a JWT's claim or the host application's
+identity (``browser~alice``). ``~`` is in neither alphabet, so two callers never share a value:
+a JWT whose ``sub`` is ``web`` gets ``browser~web``, not the static client's ``web``. ``{client}``
+may only fill a whole path segment, and the loader refuses two templates whose keys could meet
+for two different identities (``u/{client}/...`` beside ``u/shared/...`` when a client is called
+``shared``), so no caller can reach into another's keys through a second rule.
+
+Grants are bound to the rule that issued them: the last 8 hex digits of an upload's ``{uuid}``
+are the issuing rule's tag (a digest of the rule), so the routes that take a key back find that
+rule again instead of the first rule whose template happens to match; the store guarantees the
+upload id belongs to the key, so a caller cannot move an upload to another rule.
+
 Everything here is pure: ``parse_policy`` takes the parsed TOML and the environment (for JWT
 secrets named by variable); only ``load_policy`` reads files.
 """
@@ -33,6 +46,8 @@ __all__ = [
     "ServerSettings",
     "load_policy",
     "parse_policy",
+    "normalize_media_type",
+    "qualified_identity",
     "sanitize_filename",
     "valid_identity",
 ]
@@ -47,6 +62,8 @@ _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 _IDENTITY = re.compile(r"[A-Za-z0-9@+=._-]{1,128}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MIME = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+*-]+")
+SEPARATOR = "~"  # between a client and the identity it vouches for; in neither alphabet
+_QUALIFIED = re.compile(r"[A-Za-z0-9@+=._-]{1,128}(?:~[A-Za-z0-9@+=._-]{1,128})?")
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,27 @@ class Rule:
     max_expires_in: int = DEFAULT_MAX_EXPIRES_IN
     metadata: tuple[str, ...] = ()
     number: int = 0  # position in the file, from 1, for messages
+
+    @property
+    def tag(self) -> str:
+        """8 hex digits that name this rule in the keys it issues (the end of their ``{uuid}``)."""
+        import hashlib
+
+        text = repr((self.number, self.clients, self.bucket, self.key, self.methods, self.max_size,
+                     self.content_types, self.max_expires_in, self.metadata))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+    def new_uuid(self, random_uuid: str) -> str:
+        """A version-4 UUID whose last 8 hex digits are this rule's tag (90 random bits stay)."""
+        return random_uuid[:-8] + self.tag
+
+    def issued(self, key: str, *, identity: str, max_filename_bytes: int) -> bool:
+        """True when ``key`` is one this rule built for ``identity`` (its ``{uuid}`` ends in the tag)."""
+        found = _key_pattern(self.key, identity).fullmatch(key)
+        if found is None or not self.allows_key(key, identity=identity, max_filename_bytes=max_filename_bytes):
+            return False
+        uuid = found.groupdict().get("uuid")
+        return uuid is not None and uuid.endswith(self.tag)
 
     def build_key(self, *, identity: str, uuid: str, filename: str) -> str:
         """The key for an upload: ``rule.build_key(identity="web", uuid=u, filename="a.txt")``."""
@@ -182,6 +220,55 @@ def _sanitized_or_none(name: str, max_bytes: int) -> str | None:
         return sanitize_filename(name, max_bytes=max_bytes)
     except ValueError:
         return None
+
+
+def qualified_identity(client: str, identity: str) -> str:
+    """The ``{client}`` value of a caller: ``qualified_identity("browser", "alice") == "browser~alice"``;
+    a client calling as itself (a static token) is just its name."""
+    return client if identity == client else f"{client}{SEPARATOR}{identity}"
+
+
+_TCHAR = r"[!#$%&'*+.^_`|~0-9A-Za-z-]"
+_TOKEN = re.compile(rf"{_TCHAR}+")
+_OWS = r"[ \t]*"
+# RFC 9110, section 8.3.1: media-type = type "/" subtype parameters, with
+# parameters = *( OWS ";" OWS [ parameter ] ), parameter = name "=" ( token / quoted-string ).
+_PARAMETER = re.compile(rf'{_OWS};{_OWS}(?:({_TCHAR}+)=({_TCHAR}+|"(?:[\t !#-\[\]-~]|\\[\t -~])*"))?')
+_TYPE = re.compile(rf"({_TCHAR}+)/({_TCHAR}+)")
+
+
+def normalize_media_type(value: str) -> str:
+    """One media type in RFC 9110 syntax, normalised: ``normalize_media_type('Text/Plain ;Charset="utf-8"')
+    == "text/plain; charset=utf-8"``. ``ValueError`` for anything else: a second type, an unquoted
+    comma, a parameter without a value, a repeated parameter, non-ASCII.
+
+    The normalised value is what the service signs and the store serves, so the type a browser
+    reads is the one the rule allowed (https://www.rfc-editor.org/rfc/rfc9110#section-8.3.1).
+    """
+    text = value.strip(" \t")
+    found = _TYPE.match(text)
+    if found is None:
+        raise ValueError("not type/subtype")
+    out = f"{found.group(1).lower()}/{found.group(2).lower()}"
+    names: set[str] = set()
+    at = found.end()
+    while at < len(text):
+        param = _PARAMETER.match(text, at)
+        if param is None or param.end() == at:
+            raise ValueError("not a parameter list")
+        at = param.end()
+        if param.group(1) is None:
+            continue  # an empty parameter: ";;" is allowed and means nothing
+        name, raw = param.group(1).lower(), param.group(2)
+        if name in names:
+            raise ValueError(f"the parameter {name} is given twice")
+        names.add(name)
+        if raw.startswith('"'):
+            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+            if not _TOKEN.fullmatch(raw):
+                raw = '"' + raw.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out += f"; {name}={raw}"
+    return out
 
 
 def valid_identity(identity: str) -> bool:
@@ -308,7 +395,65 @@ def parse_policy(data: Mapping[str, object], *, source: str = "<policy>", env: M
         if missing:
             top.fail(f"[[rules]] #{number} names client {missing[0]!r}, which no [[clients]] entry defines")
         rules.append(rule)
+    for i, first in enumerate(rules):
+        for second in rules[i + 1:]:
+            if _keys_could_meet(first, second):
+                top.fail(f"the keys of [[rules]] #{first.number} ({first.key}) and #{second.number} ({second.key}) "
+                         "could meet for two different callers: give them different literal path segments")
     return Policy(s3, server, tuple(clients), tuple(rules), source)
+
+
+def _segment(text: str) -> tuple[str, str, str, str]:
+    """(kind, regex, literal prefix, literal suffix) of one template segment: lit, client or var."""
+    if text == "{client}":
+        return "client", "", "", ""
+    if "{" not in text:
+        return "lit", re.escape(text), text, text
+    pieces = re.split(r"\{(\w+)\}", text)
+    regex = "".join(re.escape(p) if n % 2 == 0 else (_UUID if p == "uuid" else "[^/]+") for n, p in enumerate(pieces))
+    return "var", regex, pieces[0], pieces[-1]
+
+
+def _could_hold_identity(kind: str, regex: str, text: str, clients: tuple[str, ...]) -> bool:
+    """Could a template segment (of another rule) equal the ``{client}`` value of one of ``clients``?"""
+    if kind == "lit":
+        return any(text == c or text.startswith(c + SEPARATOR) for c in clients) and bool(_QUALIFIED.fullmatch(text))
+    if "[^/]+" in regex:  # a file name can be anything
+        return True
+    return any(re.fullmatch(regex, c) for c in clients) or SEPARATOR in text
+
+
+def _keys_could_meet(first: Rule, second: Rule) -> bool:
+    """True when a key ``first`` builds for one caller could be a key ``second`` builds for another.
+
+    Segment by segment (a file name never holds ``/``): two templates of different depth never
+    meet; two ``{client}`` segments at the same depth hold different values for different callers,
+    so such a pair is safe; otherwise each pair of segments must be able to hold the same text.
+    """
+    if first.bucket != second.bucket:
+        return False
+    a, b = first.key.split("/"), second.key.split("/")
+    if len(a) != len(b) or ("{client}" not in a and "{client}" not in b):
+        return False
+    for x, y in zip(a, b):
+        if x == y == "{client}":
+            return False
+        kx, rx, px, sx = _segment(x)
+        ky, ry, py, sy = _segment(y)
+        if kx == "client" or ky == "client":
+            other, clients = ((ky, ry, y), first.clients) if kx == "client" else ((kx, rx, x), second.clients)
+            if not _could_hold_identity(other[0], other[1], other[2], clients):
+                return False
+        elif kx == "lit" and ky == "lit":
+            if x != y:
+                return False
+        elif kx == "lit" or ky == "lit":
+            regex, text = (ry, x) if kx == "lit" else (rx, y)
+            if not re.fullmatch(regex, text):
+                return False
+        elif not (px.startswith(py) or py.startswith(px)) or not (sx.endswith(sy) or sy.endswith(sx)):
+            return False
+    return True
 
 
 def _parse_s3(r: _Reader) -> S3Settings:
@@ -405,6 +550,9 @@ def _parse_rule(r: _Reader, number: int) -> Rule:
     segments = re.sub(r"\{\w+\}", "x", key).split("/")
     if key.startswith("/") or any(s in (".", "..") for s in segments):
         r.fail(f"key in {r.where} must not start with '/' or hold '.' or '..' segments")
+    if any("{client}" in s and s != "{client}" for s in key.split("/")):
+        r.fail(f"key in {r.where}: {{client}} must fill a whole path segment (like svc/{{client}}/{{uuid}}-{{filename}}), "
+               "or one caller's names could be another's")
     uploads = {"POST", "PUT"} & set(methods)
     if uploads and "uuid" not in names:
         r.fail(f"key in {r.where} needs {{uuid}} so that two uploads never share a key")
