@@ -419,7 +419,8 @@ def _express_sessions(bucket: str | None) -> Any:
 def _store_signer(resolved: Any, options: dict[str, Any], method: str, expires_in: int, err: TextIO, *,
                   parts: Any, fields: dict[str, str] | None) -> Presigner:
     """The signer for a store preset, after refusing (exit 252) what the store refuses."""
-    from ._stores import build, request_options
+    from ._presigner import Presigner
+    from ._stores import limits, request_options
 
     store = resolved.store.value
     names = request_options(parts.params, parts.headers) if parts is not None else set()
@@ -433,7 +434,7 @@ def _store_signer(resolved: Any, options: dict[str, Any], method: str, expires_i
         raise UsageError(str(exc)) from None
     for warning in warnings:
         err.write(f"s3presign: warning: {warning}\n")
-    return build(resolved.credentials.value, store, **resolved.presigner_kwargs())
+    return Presigner(resolved.credentials.value, store=limits(store), **resolved.presigner_kwargs())
 
 
 def _providers_command(argv: Sequence[str], out: TextIO) -> int:
