@@ -57,7 +57,7 @@ $(DEMO_STAMP): pyproject.toml $(shell find src -name '*.py' -o -name py.typed)
 demo: $(DEMO_STAMP)
 	$(DEMO_VENV)/bin/python scripts/demo.py
 
-## make serve: the demo SeaweedFS in the foreground, to try the README's commands against
+## make serve: the demo SeaweedFS in the foreground, to try the documentation's commands against
 serve: $(STAMP)
 	$(PY) scripts/serve.py
 

@@ -30,14 +30,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = ["AUTH_PARAMS", "CloudFrontInfo", "CloudFrontVerdict", "explain", "inspect_cookies", "inspect_url",
-           "is_signed", "resource_matches", "verify"]
+           "resource_matches", "verify"]
 
 AUTH_PARAMS = ("Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm")
-
-
-def is_signed(text: str) -> bool:
-    """Whether ``text`` looks like a CloudFront signed URL or Cookie header (it names a Key-Pair-Id)."""
-    return "Key-Pair-Id=" in text and "Signature=" in text
 
 
 class CloudFrontInfo:
