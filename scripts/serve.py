@@ -1,4 +1,4 @@
-"""`make serve`: the demo SeaweedFS in the foreground, for trying the README's commands.
+"""`make serve`: the demo SeaweedFS in the foreground, for trying the documentation's commands.
 
 Prints the variables to export in another terminal, then serves until Ctrl-C.
 """
@@ -23,7 +23,7 @@ def main() -> int:
         with run_server(Path(workdir)) as server:
             enable_versioning(server)
             print(f"SeaweedFS is up at {server.endpoint_url} with the buckets:")
-            print(f"  {server.bucket}  (the README's recipes use it)")
+            print(f"  {server.bucket}  (the documentation's examples use it)")
             print(f"  {DOTTED_BUCKET}  (a dotted name: path-style URLs)")
             print(f"  {VERSIONED_BUCKET}  (versioning on: try --version-id)")
             print("In another terminal:\n")

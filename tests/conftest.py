@@ -16,7 +16,7 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
-pytest_plugins = ["tests.seaweedfs", "tests.moto_sts", "tests.service"]
+pytest_plugins = ["tests.seaweedfs", "tests.moto_sts", "tests.service", "tests.cloudfront_keys"]
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """The signing service under test: ``s3presign serve`` (real uvicorn) on loopback, in front of SeaweedFS.
 
-The policy has four kinds of caller: bearer-token clients ``web`` and ``other`` (same rule, so
-each must be kept out of the other's keys), ``browser`` (HS256 JWTs whose ``sub`` is the
-identity, for the path token Uppy uses), ``tiny`` (a 1000-byte ``max_size``), and ``reader`` and
-``limited`` (GET only; ``limited`` is rate-limited). JWTs are made here with hmac and base64
+The policy has these callers: bearer-token clients ``web`` and ``other`` (same rule, so
+each must be kept out of the other's keys), ``browser`` and ``partner`` (HS256 JWTs, each with its
+own secret, whose ``sub`` is the identity, for the path token Uppy uses), ``tiny`` (a 1000-byte
+``max_size``), ``reader`` and ``limited`` (GET only; ``limited`` is rate-limited), and
+``overlap`` (two rules with the same key template: a big image rule, then a small text rule). JWTs are made here with hmac and base64
 directly, not with the service's code.
 """
 
@@ -37,6 +38,9 @@ READER_TOKEN = "reader-token-c2lsdmVybW9vbg"
 LIMITED_TOKEN = "limited-token-bm93aGVyZWJ1Y2tldA"
 JWT_SECRET = "jwt-secret-for-s3presign-tests-0123456789abcdef"
 JWT_ENV = "S3PRESIGN_TEST_JWT_SECRET"
+PARTNER_SECRET = "partner-jwt-secret-for-s3presign-tests-fedcba98765"
+PARTNER_ENV = "S3PRESIGN_TEST_PARTNER_SECRET"
+OVERLAP_TOKEN = "overlap-token-b3ZlcmxhcHBpbmdydWxlcw"
 SIXTEEN_MIB = 16 * 1024 * 1024
 
 
@@ -79,6 +83,7 @@ addressing_style = "path"
 [server]
 cors_origins = ["{origin}"]
 audit_log = "audit.jsonl"
+failed_auth_burst = 1000  # the suite's own refusals must not lock 127.0.0.1 out
 
 [[clients]]
 name = "web"
@@ -92,6 +97,15 @@ token_sha256 = "{sha256_hex(OTHER_TOKEN)}"
 name = "browser"
 jwt_secret_env = "{JWT_ENV}"
 max_token_lifetime = 900
+
+[[clients]]
+name = "partner"
+jwt_secret_env = "{PARTNER_ENV}"
+max_token_lifetime = 900
+
+[[clients]]
+name = "overlap"
+token_sha256 = "{sha256_hex(OVERLAP_TOKEN)}"
 
 [[clients]]
 name = "tiny"
@@ -108,7 +122,7 @@ rate_limit = 0.5
 burst = 3
 
 [[rules]]
-clients = ["web", "other", "browser"]
+clients = ["web", "other", "browser", "partner"]
 bucket = "{BUCKET}"
 key = "svc/{{client}}/{{uuid}}-{{filename}}"
 methods = ["POST", "PUT", "GET"]
@@ -132,6 +146,24 @@ bucket = "{BUCKET}"
 key = "public/{{filename}}"
 methods = ["GET"]
 max_expires_in = 120
+
+[[rules]]
+clients = ["overlap"]
+bucket = "{BUCKET}"
+key = "ov/{{client}}/{{uuid}}-{{filename}}"
+methods = ["PUT", "GET"]
+max_size = {SIXTEEN_MIB}
+content_types = ["image/png"]
+max_expires_in = 600
+
+[[rules]]
+clients = ["overlap"]
+bucket = "{BUCKET}"
+key = "ov/{{client}}/{{uuid}}-{{filename}}"
+methods = ["PUT", "GET"]
+max_size = 1000
+content_types = ["text/plain"]
+max_expires_in = 60
 """
 
 
@@ -140,15 +172,17 @@ def service_env(store: Server, home: Path) -> dict[str, str]:
     env.update(HOME=str(home), AWS_ACCESS_KEY_ID=store.access_key_id, AWS_SECRET_ACCESS_KEY=store.secret_access_key,
                AWS_EC2_METADATA_DISABLED="true", PYTHONPATH=str(Path(__file__).parents[1] / "src"))
     env[JWT_ENV] = JWT_SECRET
+    env[PARTNER_ENV] = PARTNER_SECRET
     return env
 
 
 @contextlib.contextmanager
-def run_service(policy: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``s3presign serve --config POLICY --port 0``; yields its URL once it listens, then SIGTERMs it."""
+def run_service(policy: Path, env: dict[str, str], log: Path,
+                extra: list[str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``s3presign serve --config POLICY --port 0 [EXTRA...]``; yields its URL once it listens, then SIGTERMs it."""
     with log.open("wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "s3presign", "serve", "--config", str(policy),
-                                    "--host", "127.0.0.1", "--port", "0"],
+                                    "--host", "127.0.0.1", "--port", "0", *(extra or [])],
                                    stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=policy.parent)
         try:
             deadline = time.monotonic() + 30

@@ -67,7 +67,7 @@ def test_uppy_uploads_a_small_and_a_multipart_file(service: Service, static_site
     assert sorted(p["part"] for p in result["parts"] if p["name"] == big.name) == [1, 2, 3]
     for path in (small, big):
         key = uploaded[path.name]["key"]
-        assert re.fullmatch(r"svc/dora/[0-9a-f-]{36}-" + re.escape(path.name), key), key
+        assert re.fullmatch(r"svc/browser~dora/[0-9a-f-]{36}-" + re.escape(path.name), key), key
         status = send(f"{service.url}/t/{jwt}/download?" + urlencode({"key": key}))
         assert status.status == 200, status.body
         body = send(json.loads(status.body)["url"]).body
@@ -77,3 +77,43 @@ def test_uppy_uploads_a_small_and_a_multipart_file(service: Service, static_site
     assert ("grant", "POST") in dora and ("s3", "CreateMultipartUpload") in dora
     assert dora.count(("grant", "PUT")) == 3 and ("s3", "CompleteMultipartUpload") in dora
     assert jwt not in service.audit.read_text() + service.log.read_text()
+
+
+def test_chromium_reads_what_the_service_stores_as_the_rule_allowed(service: Service) -> None:
+    """Every type the service accepts is rendered by Chromium as the type the rule allowed: an HTML
+    body stored as text stays text. The control, stored past the service with the type that a
+    text-only rule used to pass, shows that the same page would run the script."""
+    from playwright.sync_api import sync_playwright
+
+    from .service import BUCKET, WEB_TOKEN
+    from .test_service import call
+
+    html = b"<html><body><script>document.title='pwned'</script>hello</body></html>"
+    urls = {}
+    for type_ in ["text/plain", 'text/plain; note="a,text/html"', "Text/Plain ; charset=utf-8", "image/png"]:
+        status, put, _ = call(service, "POST", "/upload", token=WEB_TOKEN,
+                              body={"filename": "x.html", "type": type_, "size": len(html)})
+        assert status == 200, put
+        assert send(put["url"], "PUT", html, headers=put["headers"]).status == 200  # type: ignore[index]
+        urls[type_] = call(service, "GET", "/download?" + urlencode({"key": put["key"]}))[1]["url"]  # type: ignore[index]
+    import boto3
+
+    store = service.store
+    s3 = boto3.client("s3", endpoint_url=store.endpoint_url, region_name="us-east-1",
+                      aws_access_key_id=store.access_key_id, aws_secret_access_key=store.secret_access_key)
+    s3.put_object(Bucket=BUCKET, Key="control/xss.txt", Body=html, ContentType="text/plain;,text/html")
+    control = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "control/xss.txt"})
+    seen = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            for name, url in [*urls.items(), ("control", control)]:
+                page.goto(url)
+                seen[name] = (page.evaluate("document.contentType"), page.title())
+        finally:
+            browser.close()
+    assert seen.pop("control") == ("text/html", "pwned")  # what the old rule let through
+    for type_, (shown, title) in seen.items():
+        assert title != "pwned", type_
+        assert shown == ("image/png" if type_ == "image/png" else "text/plain"), (type_, shown)

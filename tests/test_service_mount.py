@@ -17,7 +17,7 @@ from s3presign import Credentials, Presigner
 from s3presign.service import App, load_policy
 
 from .http import send
-from .service import JWT_ENV, JWT_SECRET, Service
+from .service import JWT_ENV, JWT_SECRET, PARTNER_ENV, PARTNER_SECRET, Service
 from .test_service import post_form
 
 SESSIONS = {"session-erin": ("web", "erin"), "session-web": "web", "session-ghost": "ghost",
@@ -50,7 +50,7 @@ def host(service: Service) -> Iterator[str]:
     store = service.store
     signer = Presigner(Credentials(store.access_key_id, store.secret_access_key), region="us-east-1",
                        endpoint_url=store.endpoint_url, addressing_style="path")
-    policy = load_policy(str(service.policy), env={JWT_ENV: JWT_SECRET})
+    policy = load_policy(str(service.policy), env={JWT_ENV: JWT_SECRET, PARTNER_ENV: PARTNER_SECRET})
 
     async def home(request: object) -> PlainTextResponse:
         return PlainTextResponse("the host application")
@@ -84,7 +84,7 @@ def test_the_host_session_names_the_caller(host: str, mount: str) -> None:
     got = send(f"{host}{mount}/s3/params?filename=a.txt&type=text/plain", headers={"Cookie": "sid=session-erin"})
     assert got.status == 200, got.body
     answer = json.loads(got.body)
-    assert answer["key"].startswith("svc/erin/")
+    assert answer["key"].startswith("svc/web~erin/")
     assert post_form(answer, b"from the host's session").status == 204
     plain = json.loads(send(f"{host}{mount}/s3/params?filename=b.txt&type=text/plain",
                             headers={"Cookie": "sid=session-web"}).body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tomllib
 from datetime import datetime
@@ -101,6 +102,132 @@ def test_policy_errors_name_the_setting(change: tuple[str, str], message: str) -
     with pytest.raises(ConfigFileError) as caught:
         _policy(ISSUE_EXAMPLE.replace(*change), env={"SHORT": "short"})
     assert str(caught.value) == f"p.toml: {message}"
+
+
+TWO_RULES = ISSUE_EXAMPLE + """
+[[clients]]
+name = "shared"
+token_sha256 = "%s"
+[[rules]]
+clients = ["web"]
+bucket = "uploads"
+key = "SECOND"
+methods = ["GET"]
+""" % ("0" * 64)
+
+
+@pytest.mark.parametrize("template", [
+    "svc/shared/{uuid}-{filename}",       # the client called "shared" writes there too
+    "svc/{filename}/{uuid}-{filename}",   # a file name can be any identity
+    "svc/web~x/{uuid}-{filename}",        # a JWT or hook identity of client web
+    "svc/{filename}/{client}",            # {client} at another depth: the segments can cross
+])
+def test_templates_whose_keys_could_meet_for_two_callers_are_refused(template: str) -> None:
+    text = TWO_RULES.replace('clients = ["web"]\nbucket = "uploads"\nkey = "svc/{client}',
+                             'clients = ["web", "shared"]\nbucket = "uploads"\nkey = "svc/{client}').replace("SECOND", template)
+    with pytest.raises(ConfigFileError, match=r"the keys of \[\[rules\]\] #1 \(svc/\{client\}/\{uuid\}-\{filename\}\) and #2 "
+                                              r".* could meet for two different callers"):
+        _policy(text)
+
+
+@pytest.mark.parametrize("template", [
+    "svc/{client}/{uuid}-{filename}",     # the same template: {client} at the same depth
+    "other/{client}/{uuid}-{filename}",   # another literal segment
+    "svc/{client}/{uuid}.{filename}/x",   # another depth
+    "svc/nobody/{uuid}-{filename}",       # no client is called nobody
+    "svc/{client}/{uuid}",                # the uuid segment never ends like '-name'
+])
+def test_templates_that_cannot_meet_are_accepted(template: str) -> None:
+    _policy(TWO_RULES.replace("SECOND", template))
+
+
+@pytest.mark.parametrize("template", ["shared/{client}_{filename}/{uuid}", "svc/x{client}/{uuid}", "{client}-{uuid}"])
+def test_client_must_fill_a_whole_segment(template: str) -> None:
+    with pytest.raises(ConfigFileError, match=r"\{client\} must fill a whole path segment"):
+        _policy(ISSUE_EXAMPLE.replace("svc/{client}/{uuid}-{filename}", template))
+
+
+def test_identities_are_qualified_by_their_client() -> None:
+    from s3presign.service._policy import qualified_identity
+
+    assert qualified_identity("web", "web") == "web"
+    assert qualified_identity("browser", "web") == "browser~web"
+    assert qualified_identity("browser", "alice") != qualified_identity("partner", "alice")
+
+
+@pytest.mark.parametrize(("given", "normalised"), [
+    ("text/plain", "text/plain"),
+    ("TEXT/HTML;CHARSET=UTF-8", "text/html; charset=UTF-8"),
+    ('text/plain; a="b\\"c"', 'text/plain; a="b\\"c"'),
+    ('text/plain; a="tok"', "text/plain; a=tok"),
+    ("text/plain ;\ta=b ; ; c=d", "text/plain; a=b; c=d"),
+])
+def test_media_types_are_normalised(given: str, normalised: str) -> None:
+    from s3presign.service._policy import normalize_media_type
+
+    assert normalize_media_type(given) == normalised
+    assert normalize_media_type(normalised) == normalised
+
+
+def test_audit_lines_never_split(tmp_path: Path) -> None:
+    log = AuditLog(str(tmp_path / "a.jsonl"))
+    log.write("deny", reason="a\u2028b\u2029c\x85d\x1ce\r\nf")
+    log.close()
+    text = (tmp_path / "a.jsonl").read_text(encoding="utf-8")
+    assert len(text.splitlines()) == 1 and json.loads(text)["reason"] == "a\u2028b\u2029c\x85d\x1ce\r\nf"
+    assert os.stat(tmp_path / "a.jsonl").st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("[server]", "[server]\nfailed_auth_rate = nan"), "failed_auth_rate in [server] must be a number, at least 0.001, not nan"),
+    (('addressing_style = "path"', 'addressing_style = "path"\ntimeout = inf'), "timeout in [s3] must be a number, at least 0.1, not inf"),
+    (('name = "web"', 'name = "web"\nrate_limit = nan'), "rate_limit in [[clients]] 'web' must be a number, at least 0.001, not nan"),
+    (('name = "web"', 'name = "web"\nrate_limit = -1.0'), "rate_limit in [[clients]] 'web' must be a number, at least 0.001, not -1.0"),
+    (("[server]", "[server]\njwt_leeway = 301"), "jwt_leeway in [server] must be at most 300 seconds (it stretches every token's life)"),
+    (('bucket = "uploads"', 'bucket = "Uploads_2026"'), "bucket in [[rules]] #1: 'Uploads_2026' is not a name S3 gives buckets"),
+    (('bucket = "uploads"', 'bucket = "ab"'), "bucket in [[rules]] #1: 'ab' is not a name S3 gives buckets"),
+    (('bucket = "uploads"', 'bucket = "a..b"'), "bucket in [[rules]] #1: 'a..b' is not a name S3 gives buckets"),
+    (('bucket = "uploads"', 'bucket = "192.168.10.1"'), "bucket in [[rules]] #1: '192.168.10.1' is not a name S3 gives buckets"),
+    (('bucket = "uploads"', 'bucket = "-uploads"'), "bucket in [[rules]] #1: '-uploads' is not a name S3 gives buckets"),
+    (('token_sha256 = "TOKEN_HASH"', 'jwt_secret_env = "J"\njwt_claim = "exp"'),
+     "jwt_claim in [[clients]] 'web': 'exp' cannot name a caller"),
+    (('token_sha256 = "TOKEN_HASH"', 'jwt_secret_env = "J"\njwt_claim = "a b"'),
+     "jwt_claim in [[clients]] 'web': 'a b' cannot name a caller"),
+    (('token_sha256 = "TOKEN_HASH"', 'jwt_secret_env = "J"\n[[clients]]\nname = "twin"\njwt_secret_env = "J"'),
+     "[[clients]] 'twin' has the same JWT secret as another client"),
+    (("[server]", '[limits]\nredis_url = "http://x"\n[server]'),
+     "redis_url in [limits] must be a redis://HOST:PORT/DB (or rediss://, unix://) URL"),
+])
+def test_policy_numbers_names_and_secrets_are_checked(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(ConfigFileError) as caught:
+        _policy(ISSUE_EXAMPLE.replace(*change, 1), env={"J": SECRET})
+    assert str(caught.value).startswith(f"p.toml: {message}"), str(caught.value)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b'[s3]\nregion = "us-east-1\xff"\n', "not UTF-8 text"),
+    (b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested too deeply"),
+])
+def test_unreadable_policy_files_are_one_line_and_exit_253(tmp_path: Path, content: bytes, message: str) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(content)
+    done = subprocess.run([sys.executable, "-m", "s3presign", "serve", "--config", str(bad)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 253, done.stderr
+    assert done.stderr.startswith(f"s3presign: error: {bad}: {message}") and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_the_jwt_leeway_is_configurable() -> None:
+    text = ISSUE_EXAMPLE.replace('token_sha256 = "TOKEN_HASH"', 'jwt_secret_env = "J"')
+    now = 1_800_000_000
+    late = make_jwt({"sub": "ann", "exp": now - 10}, SECRET)
+    assert authenticate(_policy(text, env={"J": SECRET}), late, now=now).identity == "ann"  # type: ignore[arg-type]
+    strict = _policy(text.replace("[server]", "[server]\njwt_leeway = 0"), env={"J": SECRET})
+    with pytest.raises(AuthError, match="the JWT has expired"):
+        authenticate(strict, late, now=now)  # type: ignore[arg-type]
 
 
 def test_policy_file_errors(tmp_path: Path) -> None:

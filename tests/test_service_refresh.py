@@ -13,7 +13,18 @@ from pathlib import Path
 
 from .http import send
 from .seaweedfs import STS_TOKEN_SECONDS, Server
-from .service import BUCKET, JWT_ENV, JWT_SECRET, READER_TOKEN, WEB_TOKEN, policy_text, prepare_bucket, run_service
+from .service import (
+    BUCKET,
+    JWT_ENV,
+    JWT_SECRET,
+    PARTNER_ENV,
+    PARTNER_SECRET,
+    READER_TOKEN,
+    WEB_TOKEN,
+    policy_text,
+    prepare_bucket,
+    run_service,
+)
 
 
 def _call(base: str, method: str, path: str, token: str, body: object = None) -> tuple[int, object]:
@@ -40,6 +51,7 @@ def test_service_keeps_signing_across_credential_lifetimes(seaweedfs: Server, tm
     env.update(HOME=str(home), AWS_ENDPOINT_URL=seaweedfs.endpoint_url, AWS_EC2_METADATA_DISABLED="true",
                PYTHONPATH=str(Path(__file__).parents[1] / "src"))
     env[JWT_ENV] = JWT_SECRET
+    env[PARTNER_ENV] = PARTNER_SECRET
 
     # The object the reader downloads, put there with the server's own keys.
     import boto3

@@ -8,6 +8,7 @@
 from ._credentials import Credentials, RefreshableCredentials
 from ._endpoints import Endpoint
 from ._errors import (
+    CloudFrontKeyError,
     ConfigFileError,
     ConfigurationError,
     CredentialsError,
@@ -21,7 +22,33 @@ from ._presigner import PresignedRequest, Presigner, SignedDetails, presign
 
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._boto3 import from_boto3, patch_boto3
+    from ._cloudfront import CloudFrontSigner
+del TYPE_CHECKING  # not a public name
+
+# Names loaded on first use (PEP 562): their modules stay off the start-up path.
+_LAZY = {"CloudFrontSigner": "._cloudfront", "from_boto3": "._boto3", "patch_boto3": "._boto3"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 's3presign' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
+    "CloudFrontKeyError",
+    "CloudFrontSigner",
     "ConfigFileError",
     "ConfigurationError",
     "Credentials",
@@ -40,7 +67,9 @@ __all__ = [
     "Verification",
     "__version__",
     "explain",
+    "from_boto3",
     "inspect",
+    "patch_boto3",
     "presign",
     "verify",
 ]

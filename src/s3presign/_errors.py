@@ -6,7 +6,8 @@ and what to do about it, and never contains a secret.
     Error
     ├── InvalidRequestError (ValueError)   a bucket, key, method, expiry or time the request can't use
     ├── ConfigurationError (ValueError)    a region, endpoint, style or combination of settings
-    │   └── ConfigFileError                a config or credentials file that can't be read or parsed
+    │   ├── ConfigFileError                a config or credentials file that can't be read or parsed
+    │   └── CloudFrontKeyError             a CloudFront key that can't be used: unreadable, wrong kind or size
     ├── CredentialsError                   no usable credentials: missing, partial, expired, or a failed source
     └── ServiceError                       the S3 service answered with an error (listing a prefix)
 """
@@ -14,6 +15,7 @@ and what to do about it, and never contains a secret.
 from __future__ import annotations
 
 __all__ = [
+    "CloudFrontKeyError",
     "ConfigFileError",
     "ConfigurationError",
     "CredentialsError",
@@ -37,6 +39,10 @@ class ConfigurationError(Error, ValueError):
 
 class ConfigFileError(ConfigurationError):
     """A config or credentials file can't be read or parsed, e.g. a line outside any section."""
+
+
+class CloudFrontKeyError(ConfigurationError):
+    """A CloudFront key can't be used, e.g. an RSA 4096 key (CloudFront takes RSA 2048 or ECDSA P-256)."""
 
 
 class CredentialsError(Error):

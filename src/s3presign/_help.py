@@ -46,7 +46,9 @@ the store refuses and what its documentation does not say; with NAME, the source
 rule. --output json gives numbers as numbers and lists as lists.
 """,
     "serve": """\
-usage: s3presign serve --config FILE [--host 127.0.0.1] [--port 8080]
+usage: s3presign serve --config FILE [--host 127.0.0.1] [--port 8080] [--workers 1]
+                       [--proxy-headers [--trusted-proxies 127.0.0.1,::1]] [--header-timeout 10]
+                       [--idle-timeout 5] [--max-connections 1000]
 
 The signing service (needs s3presign[serve]): clients ask it over HTTP for presigned URLs
 within the rules of the policy FILE. --port 0 picks a free port; the start-up line says which.
@@ -64,6 +66,7 @@ read from your AWS config file when you press Tab. Load it with
     "help": """\
 usage: s3presign help [SUBCOMMAND]
 
-The command's help, or one subcommand's: inspect, verify, explain, providers, serve, completion.
+The command's help, or one subcommand's: inspect, verify, explain, cloudfront, providers, serve,
+completion.
 """,
 }

@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from urllib.parse import SplitResult
 
-__all__ = ["Explanation", "PresignInfo", "Verification", "explain", "inspect", "redact", "verify", "verify_with"]
+__all__ = ["Explanation", "PresignInfo", "Verification", "explain", "inspect", "is_cloudfront", "redact", "verify",
+           "verify_with"]
+
+
+def is_cloudfront(text: str) -> bool:
+    """Whether ``text`` is a CloudFront signed URL or Cookie header (``_cloudfront_inspect`` reads those)."""
+    return "Key-Pair-Id=" in text and "Signature=" in text
 
 
 def unquote(text: str) -> str:
@@ -201,6 +207,9 @@ def inspect(url: str) -> PresignInfo:
         info.signature = params["Signature"]
         info.has_token = "x-amz-security-token" in params
         auth = _V2_AUTH
+    elif is_cloudfront(url):
+        raise InvalidRequestError("that is a CloudFront signed URL, not an S3 one: s3presign inspect reads it, "
+                                  "in Python s3presign._cloudfront_inspect.inspect_url")
     else:
         raise InvalidRequestError("that URL is not presigned: it has neither X-Amz-Signature (SigV4) nor "
                                   "AWSAccessKeyId and Signature (SigV2)")

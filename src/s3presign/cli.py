@@ -44,11 +44,14 @@ usage:
   s3presign verify URL                     check it with your local secret (exit 0 valid, 1 not)
   s3presign explain URL [ERROR_FILE|-]     why S3 refused it (give S3's XML error response)
   s3presign providers [NAME] [--output json]  store presets for --provider: limits and sources
+  s3presign cloudfront URL --key-pair-id ID --private-key FILE [options]   CloudFront signed URLs
+                                           and cookies (s3presign[cloudfront]; cloudfront --help)
   s3presign - [options]                    one s3://BUCKET/KEY per line on stdin
   s3presign --input FILE [options]         one s3://BUCKET/KEY per line in FILE
   s3presign s3://BUCKET/PREFIX/ --recursive [--include GLOB] [--exclude GLOB] [options]
   s3presign --inventory MANIFEST [--include GLOB] [--exclude GLOB] [options]
-  s3presign serve --config FILE [--host 127.0.0.1] [--port 8080]   the signing service (s3presign[serve])
+  s3presign serve --config FILE [--host 127.0.0.1] [--port 8080] [--workers N]   the signing service
+                                           (s3presign[serve]; 's3presign serve --help' lists its options)
   s3presign completion bash|zsh|fish       a shell completion script (source <(s3presign completion bash))
   s3presign help [SUBCOMMAND] | SUBCOMMAND --help | --help | -h
   s3presign --version
@@ -220,7 +223,7 @@ _FLAG_OPTIONS = {"--debug": "debug", "--version": "version", "--help": "help", "
                  "--cli-auto-prompt": "cli_auto_prompt", "--no-cli-auto-prompt": "no_cli_auto_prompt"}
 _COMPAT_ONLY = ("color", "query", "cli_binary_format", "cli_error_format", "no_paginate", "no_cli_pager",
                 "cli_auto_prompt", "no_cli_auto_prompt")  # accepted, no effect on a presigned URL
-SUBCOMMANDS = ("inspect", "verify", "explain", "providers", "serve", "completion", "help")
+SUBCOMMANDS = ("inspect", "verify", "explain", "cloudfront", "providers", "serve", "completion", "help")
 _METHODS = ("GET", "PUT", "DELETE", "HEAD")
 
 
@@ -557,7 +560,8 @@ def _express_sessions(bucket: str | None) -> Any:
 def _store_signer(resolved: Any, options: dict[str, Any], method: str, expires_in: int, err: TextIO, *,
                   parts: Any, fields: dict[str, str] | None) -> Presigner:
     """The signer for a store preset, after refusing (exit 252) what the store refuses."""
-    from ._stores import build, request_options
+    from ._presigner import Presigner
+    from ._stores import limits, request_options
 
     store = resolved.store.value
     names = request_options(parts.params, parts.headers) if parts is not None else set()
@@ -571,7 +575,7 @@ def _store_signer(resolved: Any, options: dict[str, Any], method: str, expires_i
         raise UsageError(str(exc)) from None
     for warning in warnings:
         err.write(f"s3presign: warning: {warning}\n")
-    return build(resolved.credentials.value, store, **resolved.presigner_kwargs())
+    return Presigner(resolved.credentials.value, store=limits(store), **resolved.presigner_kwargs())
 
 
 def _providers_command(argv: Sequence[str], out: TextIO) -> int:
@@ -612,7 +616,7 @@ def _providers_command(argv: Sequence[str], out: TextIO) -> int:
         for rule, source in (row.get("sources") or {}).items():
             out.write(f"  source of {rule}: {source}\n")
     if not name:
-        out.write("\nSources for every rule: s3presign providers NAME, or the README's Providers section.\n")
+        out.write("\nSources for every rule: s3presign providers NAME, or the documentation's Providers page (docs/providers.md).\n")
     return ExitCode.OK
 
 
@@ -813,6 +817,353 @@ def _inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO
             out.write(f"  - {printable(cause)}\n")
         for detail in explanation.details:
             out.write("\n" + printable(detail, keep_newlines=True) + "\n")
+    return ExitCode.OK
+
+
+# -- s3presign cloudfront: CloudFront signed URLs and cookies (the work is in _cloudfront) -------
+
+CLOUDFRONT_HELP = """\
+s3presign cloudfront - CloudFront signed URLs and signed cookies
+
+usage:
+  s3presign cloudfront URL [options]             one signed URL (or cookies: --output cookies)
+  s3presign cloudfront - [options]               one URL per line on stdin, signed URLs out
+  s3presign cloudfront --input FILE [options]    one URL per line in FILE
+  s3presign inspect|verify|explain SIGNED_URL    what it allows, whether it verifies, why it fails
+  s3presign inspect|verify|explain 'CloudFront-Policy=...; CloudFront-Signature=...; ...' --url URL
+
+options (aws cloudfront sign's names and date forms work too):
+  --key-pair-id ID         the public key's ID in the distribution's trusted key group
+                           (S3PRESIGN_CLOUDFRONT_KEY_PAIR_ID, profile s3presign_cloudfront_key_pair_id)
+  --private-key FILE       PEM: RSA 2048 (PKCS#1 or PKCS#8) or ECDSA P-256; file://FILE as aws takes
+                           it (S3PRESIGN_CLOUDFRONT_PRIVATE_KEY, profile s3presign_cloudfront_private_key)
+  --expires-in DURATION    seconds, or 15m, 12h, 7d; default 3600
+  --date-less-than TIME    the expiry instead: YYYY-MM-DD, YYYY-MM-DDThh:mm:ss[+hh:mm] or epoch seconds
+  --date-greater-than TIME not valid before TIME (a custom policy)
+  --ip-address CIDR        only from this address or block (a custom policy; a bare IPv6 is /128)
+  --hash-algorithm ALG     sha1 (RSA's default) or sha256 (ECDSA's default; adds Hash-Algorithm=SHA256)
+  --resource PATTERN       the policy's resource instead of the URL, * and ? wildcards (alias
+                           --policy-resource); a custom policy
+  --output FORMAT          one URL: url (default), json, cookies (Set-Cookie lines), curl;
+                           many: url or jsonl
+  --cookie-domain DOMAIN   --output cookies: the cookies' Domain (default: none, the host only)
+  --cookie-path PATH       --output cookies: the cookies' Path (default /)
+  --profile NAME           the profile holding the key settings
+  --jobs N                 many URLs: worker processes (default: cores)
+  --keep-going             many URLs: report bad lines and go on (exit 252 at the end)
+  --debug                  the policy and where the key came from on stderr (never the key)
+verify, explain:
+  --public-key FILE        the public key (or --private-key, or the configured key); --key-pair-id
+                           to check the ID, --client-ip ADDRESS the viewer's address, --url URL the
+                           request URL (cookies, or a wildcard policy)
+
+exit codes: 0 ok, 1 verify: invalid, expired or not yet valid, 252 bad command line, 253 key or
+configuration, 255 other
+"""
+
+_CF_VALUES = {
+    "--url": "url", "--key-pair-id": "key_pair_id", "--private-key": "private_key", "--public-key": "public_key",
+    "--expires-in": "expires_in", "--date-less-than": "date_less_than", "--date-greater-than": "date_greater_than",
+    "--ip-address": "ip_address", "--hash-algorithm": "hash_algorithm", "--resource": "resource",
+    "--policy-resource": "resource", "--output": "output", "--input": "input", "--profile": "profile",
+    "--jobs": "jobs", "--cookie-domain": "cookie_domain", "--cookie-path": "cookie_path",
+    "--client-ip": "client_ip",
+}
+# AWS CLI v2 global options that change nothing for a signature: accepted so aws command lines run.
+_CF_IGNORED_VALUES = {"--region", "--color", "--cli-read-timeout", "--cli-connect-timeout", "--cli-error-format",
+                      "--cli-binary-format", "--endpoint-url", "--ca-bundle"}
+_CF_FLAGS = {"--debug": "debug", "--keep-going": "keep_going", "--help": "help", "-h": "help"}
+_CF_IGNORED_FLAGS = {"--no-cli-pager", "--no-paginate", "--no-verify-ssl", "--no-cli-auto-prompt",
+                     "--no-sign-request"}
+_CF_MAX_LINE = 1 << 16  # a URL line; CloudFront's own limit on a request URL is far below
+
+
+def _cloudfront_args(argv: Sequence[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        name, eq, inline = arg.partition("=")
+        if arg.startswith("-") and arg != "-":
+            if name in _CF_FLAGS or name in _CF_IGNORED_FLAGS:
+                if eq:
+                    raise UsageError(f"{name} takes no value")
+                if name in _CF_FLAGS:
+                    options[_CF_FLAGS[name]] = True
+                continue
+            if name not in _CF_VALUES and name not in _CF_IGNORED_VALUES:
+                raise UsageError(f"unknown option {name}; see 's3presign cloudfront --help'")
+            if not eq and not args:
+                raise UsageError(f"{name} needs a value")
+            value = inline if eq else args.pop(0)
+            if not _is_text(value):
+                raise UsageError(f"{name} holds bytes that are not UTF-8 text")
+            if name in _CF_IGNORED_VALUES:
+                continue
+            key = _CF_VALUES[name]
+            if key in options:
+                raise UsageError(f"{name} is given twice")
+            options[key] = value
+        elif "target" in options:
+            raise UsageError(f"unexpected argument {arg!r}: give one URL (or - for many)")
+        else:
+            if not _is_text(arg):
+                raise UsageError("the URL holds bytes that are not UTF-8 text")
+            options["target"] = arg
+    return options
+
+
+def _cloudfront_key_settings(options: dict[str, Any]) -> tuple[str | None, str | None, str]:
+    """``(key pair id, private key as given, where the key came from)``: option, environment, profile."""
+    key_pair_id, private_key = options.get("key_pair_id"), options.get("private_key")
+    where = "--private-key"
+    env = os.environ
+    if key_pair_id is None:
+        key_pair_id = env.get("S3PRESIGN_CLOUDFRONT_KEY_PAIR_ID") or None
+    if private_key is None and env.get("S3PRESIGN_CLOUDFRONT_PRIVATE_KEY"):
+        private_key, where = env["S3PRESIGN_CLOUDFRONT_PRIVATE_KEY"], "env S3PRESIGN_CLOUDFRONT_PRIVATE_KEY"
+    if key_pair_id is None or private_key is None:
+        from ._config import _Files
+
+        profile = options.get("profile") or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
+        files = _Files(env)
+        if options.get("profile") and not files.has_profile(profile):
+            raise ConfigurationError(f"the profile {profile!r} is not in {files.config_path} or "
+                                     f"{files.credentials_path}")
+        section = files.merged(profile)
+        if key_pair_id is None and isinstance(section.get("s3presign_cloudfront_key_pair_id"), str):
+            key_pair_id = str(section["s3presign_cloudfront_key_pair_id"]) or None
+        if private_key is None and isinstance(section.get("s3presign_cloudfront_private_key"), str):
+            private_key = os.path.expanduser(str(section["s3presign_cloudfront_private_key"])) or None
+            where = f"profile {profile} s3presign_cloudfront_private_key"
+    if isinstance(private_key, str) and private_key.startswith("file://"):
+        private_key = os.path.expanduser(private_key[len("file://"):])  # as aws reads --private-key file://...
+    return key_pair_id, private_key, where
+
+
+def _cloudfront_signer(options: dict[str, Any]) -> tuple[Any, str]:
+    from ._cloudfront import CloudFrontSigner
+
+    key_pair_id, private_key, where = _cloudfront_key_settings(options)
+    if key_pair_id is None:
+        raise ConfigurationError("no CloudFront key pair id: give --key-pair-id, set S3PRESIGN_CLOUDFRONT_KEY_PAIR_ID "
+                                 "or s3presign_cloudfront_key_pair_id in the profile")
+    if private_key is None:
+        raise ConfigurationError("no CloudFront private key: give --private-key FILE, set "
+                                 "S3PRESIGN_CLOUDFRONT_PRIVATE_KEY or s3presign_cloudfront_private_key in the profile")
+    try:
+        signer = CloudFrontSigner(key_pair_id, private_key, hash_algorithm=options.get("hash_algorithm"))
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
+    return signer, where
+
+
+def _cloudfront_command(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """``s3presign cloudfront URL|- [options]``: signed URLs and cookies."""
+    from . import _cloudfront as cf
+
+    options = _cloudfront_args(argv)
+    if options.get("help"):
+        out.write(CLOUDFRONT_HELP)
+        return ExitCode.OK
+    for name in ("public_key", "client_ip"):
+        if name in options:
+            raise UsageError(f"--{name.replace('_', '-')} is for s3presign verify and explain")
+    target, url = options.get("target"), options.get("url")
+    if target is not None and url is not None and target != url:
+        raise UsageError("give the URL once: as the argument or as --url")
+    target = target if target is not None else url
+    if target is None and options.get("input") is None:
+        raise UsageError("give the URL to sign: s3presign cloudfront 'https://d111111abcdef8.cloudfront.net/a.jpg' "
+                         "--key-pair-id ID --private-key FILE")
+    many = target == "-" or options.get("input") is not None
+    if many and target not in (None, "-"):
+        raise UsageError("give either a URL or --input FILE, not both")
+    if "expires_in" in options and "date_less_than" in options:
+        raise UsageError("give --expires-in or --date-less-than, not both")
+    output = options.get("output", "url")
+    formats = ("url", "jsonl", "json") if many else ("url", "json", "cookies", "curl")
+    if output not in formats:
+        raise UsageError(f"--output must be {', '.join(formats[:-1])} or {formats[-1]}"
+                         f"{' for many URLs' if many else ''}, not {output!r}")
+    try:
+        times: dict[str, Any] = {}
+        if "expires_in" in options:
+            times["expires_in"] = cf.parse_duration(options["expires_in"])
+        if "date_less_than" in options:
+            times["expires_at"] = cf.parse_date(options["date_less_than"], "--date-less-than")
+        if "date_greater_than" in options:
+            times["starts_at"] = cf.parse_date(options["date_greater_than"], "--date-greater-than")
+        if options.get("ip_address"):  # aws ignores an empty --ip-address, as botocore does
+            times["ip_address"] = options["ip_address"]
+        signer, where = _cloudfront_signer(options)
+        now = time.time()
+        if options.get("debug"):
+            err.write(f"s3presign: key pair {signer.key_pair_id}, {signer!r}, key from {where}\n")
+        if many:
+            if options.get("resource") is not None:
+                raise UsageError("--resource is for one URL: many URLs are each signed for themselves")
+            return _cloudfront_many(signer, options, times, now, output, out, err)
+        if output == "cookies":
+            resource = options.get("resource") or target
+            headers = signer.set_cookie_headers(resource, domain=options.get("cookie_domain"),
+                                                path=options.get("cookie_path", "/"), now=now, **times)
+            if options.get("debug"):
+                _cloudfront_debug(err, signer.policy(resource, now=now, **times)[0])
+            out.write("".join(f"Set-Cookie: {header}\n" for header in headers))
+            return ExitCode.OK
+        signed = signer.sign_url(target, resource=options.get("resource"), now=now, **times)
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
+    from ._cloudfront_inspect import inspect_url
+
+    info = inspect_url(signed)
+    if options.get("debug"):
+        _cloudfront_debug(err, info.policy)
+    if output == "json":
+        import json
+
+        out.write(json.dumps({"url": signed, "expires_at": _iso(info.expires_at), "policy": info.policy_kind,
+                              "policy_json": info.policy, "key_pair_id": signer.key_pair_id,
+                              "hash_algorithm": signer.hash_algorithm.upper()}, indent=2, ensure_ascii=False) + "\n")
+    elif output == "curl":
+        assert target is not None
+        path = target.split("?", 1)[0].split("://", 1)[-1]
+        out.write(_curl("GET", signed, {}, path.split("/", 1)[1] if "/" in path else "") + "\n")
+    else:
+        out.write(signed + "\n")
+    return ExitCode.OK
+
+
+def _cloudfront_debug(err: TextIO, policy: str) -> None:
+    err.write("s3presign: policy (signed): " + printable(policy) + "\n")
+
+
+def _cloudfront_many(signer: Any, options: dict[str, Any], times: dict[str, Any], now: float, output: str,
+                     out: TextIO, err: TextIO) -> int:
+    """One URL per input line, signed on worker processes, written in input order."""
+    from ._cloudfront import check_url
+
+    keep_going = bool(options.get("keep_going"))
+    bad: list[int] = []
+    source: Any
+    if options.get("input") is not None:
+        try:
+            source = open(str(options["input"]), "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise UsageError(f"cannot read --input {options['input']}: {exc.strerror}") from None
+    else:
+        source = getattr(sys.stdin, "buffer", sys.stdin)
+    from collections import deque
+
+    inputs: deque[str] = deque()  # the input URLs read ahead of their signed forms (jsonl names them)
+
+    def lines() -> Iterator[str]:
+        number = 0
+        while raw := source.readline(_CF_MAX_LINE + 1):
+            number += 1
+            if isinstance(raw, str):
+                raw = raw.encode("utf-8", "surrogateescape")
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if len(raw) > _CF_MAX_LINE and not raw.endswith(b"\n"):
+                while (rest := source.readline(_CF_MAX_LINE + 1)) and not rest.endswith(b"\n" if isinstance(
+                        rest, bytes) else "\n"):
+                    pass
+                problem = f"the line is over {_CF_MAX_LINE} bytes"
+            else:
+                try:
+                    text = raw.decode("utf-8").strip()
+                except UnicodeDecodeError:
+                    problem = "the line is not UTF-8 text"
+                else:
+                    if not text:
+                        continue
+                    try:
+                        check_url(text)
+                    except InvalidRequestError as exc:
+                        problem = str(exc)
+                    else:
+                        inputs.append(text)
+                        yield text
+                        continue
+            bad.append(number)
+            err.write(f"s3presign: error: line {number}: {printable(problem)}\n")
+            if not keep_going:
+                return
+
+    try:
+        jobs = _jobs(options.get("jobs"))
+        expires_at = _iso(int(times["expires_at"] if "expires_at" in times else now + times.get("expires_in", 3600)))
+        for signed in signer.sign_many(lines(), jobs=jobs, now=now, **times):
+            uri = inputs.popleft()
+            if output == "url":
+                out.write(signed + "\n")
+            else:
+                import json
+
+                out.write(json.dumps({"uri": uri, "url": signed, "expires_at": expires_at}, ensure_ascii=False) + "\n")
+        out.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitCode.OK
+    finally:
+        if source is not sys.stdin and source is not getattr(sys.stdin, "buffer", None):
+            source.close()
+    return ExitCode.USAGE if bad else ExitCode.OK
+
+
+def _cloudfront_inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """``inspect``, ``verify`` and ``explain`` for a CloudFront signed URL or Cookie header."""
+    from . import _cloudfront_inspect as cfi
+
+    options = _cloudfront_args(argv)
+    target = options.get("target")
+    if not isinstance(target, str):
+        raise UsageError(f"give the signed URL: s3presign {command} 'https://...'")
+    allowed = {"target", "url", "output", "public_key", "private_key", "key_pair_id", "client_ip", "profile", "debug"}
+    unexpected = sorted(set(options) - allowed)
+    if unexpected:
+        raise UsageError(f"s3presign {command} does not take --{unexpected[0].replace('_', '-')} for CloudFront")
+    output = options.get("output", "table" if out.isatty() else "json")
+    if output not in ("table", "json"):
+        raise UsageError(f"--output must be table or json, not {output!r}")
+    try:
+        if target.startswith(("http://", "https://")) and "?" in target:
+            info = cfi.inspect_url(target)
+        else:
+            info = cfi.inspect_cookies(target, options.get("url"))
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
+    if command == "inspect":
+        _write_facts(out, info.as_dict(), output)
+        return ExitCode.OK
+    public = options.get("public_key")
+    if public is not None and public.startswith("file://"):
+        public = os.path.expanduser(public[len("file://"):])
+    if public is None:
+        public = _cloudfront_key_settings(options)[1]
+    kwargs: dict[str, Any] = {"key_pair_id": options.get("key_pair_id"), "client_ip": options.get("client_ip"),
+                              "request_url": options.get("url") if info.form == "url" else None}
+    if kwargs["request_url"] is None and info.form == "url":
+        del kwargs["request_url"]
+    if command == "verify":
+        if public is None:
+            _write_facts(out, {"status": "unknown", "reason": "no key to check it with: give --public-key FILE "
+                                                              "(or --private-key FILE)"}, output)
+            return ExitCode.CONFIG
+        verdict = cfi.verify(info, public, **kwargs)
+        _write_facts(out, {"status": verdict.status, "reason": verdict.reason}, output)
+        return ExitCode.OK if verdict.valid else 1
+    causes = cfi.explain(info, public_key=public, **kwargs)
+    if output == "json":
+        import json
+
+        out.write(json.dumps({"causes": causes, "details": [], "url": info.as_dict()}, indent=2,
+                             ensure_ascii=False) + "\n")
+    else:
+        out.write("Likely cause" + ("s" if len(causes) > 1 else "") + ":\n")
+        out.write("".join(f"  - {printable(cause)}\n" for cause in causes))
     return ExitCode.OK
 
 
@@ -1065,18 +1416,26 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     debug = "--debug" in argv
     try:
         command = argv[0] if argv else ""
-        if command == "help" or (command in SUBCOMMANDS and ("--help" in argv or "-h" in argv)):
+        if command == "help" and argv[1:2] == ["cloudfront"]:
+            out.write(CLOUDFRONT_HELP)
+            return ExitCode.OK
+        if command == "help" or (command in SUBCOMMANDS and command != "cloudfront"
+                                 and ("--help" in argv or "-h" in argv)):
             return _help_command(argv[1:] if command == "help" else [command], out)
         if command in ("inspect", "verify", "explain"):
+            from ._inspect import is_cloudfront
+
+            if any(is_cloudfront(arg) for arg in argv[1:]):
+                return _cloudfront_inspect_command(command, argv[1:], out, err)
             return _inspect_command(command, argv[1:], out, err)
+        if command == "cloudfront":
+            return _cloudfront_command(argv[1:], out, err)
         if command == "providers":
             return _providers_command(argv[1:], out)
         if command == "completion":
             return _completion_command(argv[1:], out)
         if command == "serve":  # the signing service: its imports load only here
-            from .service._serve import serve
-
-            return serve(argv[1:], err=err)
+            return _serve_command(argv[1:], err)
         if command.isascii() and command.isalpha() and command.islower():  # no bucket/key: a mistyped subcommand?
             from ._suggest import did_you_mean
 
@@ -1140,6 +1499,70 @@ def _help_command(topics: Sequence[str], out: TextIO) -> int:
         raise UsageError(f"no help for {' '.join(topics)!r}{hint}: give one of {', '.join(TOPICS)}")
     out.write(TOPICS[topics[0]])
     return ExitCode.OK
+
+
+def _serve_command(argv: Sequence[str], err: TextIO) -> int:
+    """``s3presign serve --config FILE [...]``: parse, then run the service (``service._serve``)."""
+    from .service._serve import USAGE, ServeOptions, serve
+
+    values: dict[str, str] = {}
+    flags = {"--proxy-headers"}
+    names = {"--config", "--host", "--port", "--workers", "--trusted-proxies", "--header-timeout", "--idle-timeout",
+             "--max-connections"}
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        name, eq, value = arg.partition("=")
+        if name in ("-h", "--help", "help"):
+            err.write(USAGE + "\n")
+            return ExitCode.OK
+        if name in flags and not eq:
+            values[name] = "yes"
+            continue
+        if name not in names:
+            raise UsageError(f"unknown option {name} for s3presign serve; {USAGE}")
+        if not eq:
+            if not args:
+                raise UsageError(f"{name} needs a value; {USAGE}")
+            value = args.pop(0)
+        values[name] = value
+    if not values.get("--config"):
+        raise UsageError(f"give the policy file: {USAGE}")
+
+    def whole(name: str, default: int, low: int, high: int) -> int:
+        text = values.get(name, str(default))
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+            raise UsageError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+        return int(text)
+
+    def seconds(name: str, default: float) -> float:
+        text = values.get(name, str(default))
+        try:
+            number = float(text) if text.isascii() else float("nan")
+        except ValueError:
+            number = float("nan")
+        if not 0.05 <= number <= 3600:  # NaN fails too
+            raise UsageError(f"{name} must be seconds from 0.05 to 3600, not {text!r}")
+        return number
+
+    proxies = tuple(p.strip() for p in values.get("--trusted-proxies", "127.0.0.1,::1").split(",") if p.strip())
+    if "--trusted-proxies" in values and "--proxy-headers" not in values:
+        raise UsageError("--trusted-proxies goes with --proxy-headers")
+    if not proxies:
+        raise UsageError("--trusted-proxies needs at least one address, e.g. 127.0.0.1,10.0.0.0/8")
+    for proxy in proxies:
+        import ipaddress
+
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise UsageError(f"--trusted-proxies: {proxy!r} is not an IP address or network") from None
+    options = ServeOptions(
+        config=values["--config"], host=values.get("--host", "127.0.0.1"), port=whole("--port", 8080, 0, 65535),
+        workers=whole("--workers", 1, 1, 64), proxy_headers="--proxy-headers" in values, trusted_proxies=proxies,
+        header_timeout=seconds("--header-timeout", 10.0), idle_timeout=seconds("--idle-timeout", 5.0),
+        max_connections=whole("--max-connections", 1000, 1, 1_000_000))
+    return serve(options, err=err)
 
 
 def _fail(err: TextIO, message: str, code: int, debug: bool) -> int:

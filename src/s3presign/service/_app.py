@@ -13,13 +13,19 @@ Theory of operation. Each HTTP request goes through the same steps:
 3. The route: the ones @uppy/aws-s3 6.x calls in ``companionEndpoint`` mode (read from its
    ``CompanionS3`` client), plus ``/download``, ``/upload`` and ``/healthz``. Uploads get keys
    built by the first rule that lets the caller presign that method for that content type;
-   routes that take a key back accept it only if one of the caller's rules could have built it.
+   routes that take a key back accept it only under the rule that issued it.
    Outside the rules: 403 with a one-line reason. Every grant and refusal goes to the audit log.
 
 Sizes are enforced by the store where it can: a POST form carries ``content-length-range``, a
-presigned PUT signs Content-Length. Multipart parts cannot carry a size, so part numbers are
-capped at what ``max_size`` needs (every part but the last is at least 5 MiB) and the total is
-checked against ListParts before CompleteMultipartUpload; a too-large upload is aborted.
+presigned PUT signs Content-Length, and so does a part URL when the caller states the part's
+``size``. Part numbers are capped at what ``max_size`` needs (every part but the last is at least
+5 MiB); Complete sends the ETags ListParts reports (never the caller's), aborts when their total
+is over ``max_size``, and reads the completed object's size back, deleting it when over.
+
+Keys that come back are checked against the rule that issued them (its tag ends the key's
+``{uuid}``: see ``_policy``), never against whichever rule matches first. Content types are
+normalised RFC 9110 media types (``normalize_media_type``): the value the rule matched is the
+value signed, stored and served.
 """
 
 from __future__ import annotations
@@ -38,8 +44,10 @@ from urllib.parse import parse_qsl
 from .._encoding import encode_path
 from .._errors import Error, InvalidRequestError, ServiceError
 from ._audit import AuditLog
-from ._auth import AuthError, Caller, RateLimiter, authenticate
-from ._policy import Policy, Rule, sanitize_filename, valid_identity
+from ._auth import AddressLimiter, AuthError, Caller, RateLimiter, authenticate
+from ._json import MAX_DEPTH, loads_bounded
+from ._limits import LimitsUnavailable
+from ._policy import Policy, Rule, normalize_media_type, sanitize_filename, valid_identity
 from ._s3calls import S3Calls
 
 TYPE_CHECKING = False
@@ -58,7 +66,7 @@ __all__ = ["App"]
 
 _CHALLENGE = {"www-authenticate": "Bearer"}  # RFC 6750, section 3
 MAX_BODY = 1 << 20  # a Complete with 10,000 parts is about 600 KB of JSON
-_CONTENT_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[ -~]*)?")
+MAX_PART_SIZE = 5 * 1024 ** 3  # S3: a part is at most 5 GiB
 _ETAG = re.compile(r'"?[ -~]{1,128}"?')
 _PURPOSE = {"POST": "form uploads", "PUT": "uploads and multipart parts", "GET": "downloads"}
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -94,7 +102,8 @@ class _Request:
         self.scope = scope
         self.method: str = scope["method"]
         self.path = path
-        self.route = path
+        # A path token is masked before anything can log the route, refusals before routing included.
+        self.route = "/t/***/" + path[3:].partition("/")[2] if path.startswith("/t/") else path
         self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         raw = scope.get("query_string", b"").decode("utf-8", "replace")
         self.query = parse_qsl(raw, keep_blank_values=True)
@@ -110,9 +119,9 @@ class _Request:
 
     def json(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.body or b"{}")
+            data = loads_bounded(self.body or b"{}")
         except ValueError:
-            raise Refusal(400, "the request body is not JSON") from None
+            raise Refusal(400, f"the request body is not JSON (nested at most {MAX_DEPTH} deep)") from None
         if not isinstance(data, dict):
             raise Refusal(400, "the request body must be a JSON object")
         return data
@@ -129,7 +138,7 @@ class App:
     """
 
     def __init__(self, policy: Policy, *, signer: Presigner | None = None, identify: Identify | None = None,
-                 audit: AuditLog | None = None) -> None:
+                 audit: AuditLog | None = None, body_timeout: float = 30.0, limiter: Any = None) -> None:
         if signer is None:
             from .._presigner import Presigner
 
@@ -141,7 +150,9 @@ class App:
         self.identify = identify
         self.audit = audit if audit is not None else AuditLog(policy.server.audit_log)
         self.s3 = S3Calls(signer, timeout=policy.s3.timeout)
-        self.limiter = RateLimiter()
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        self.body_timeout = body_timeout  # seconds a request body may pause between two chunks
+        self.failures = AddressLimiter(policy.server.failed_auth_rate, policy.server.failed_auth_burst)
         self._origins = frozenset(policy.server.cors_origins)
         # No POST Object: said by the policy, or by the store preset the AWS profile names (R2, B2, ...).
         store: Any = getattr(signer, "store", None)
@@ -226,7 +237,6 @@ class App:
         if path.startswith("/t/"):
             token, _, rest = path[3:].partition("/")
             path = "/" + rest
-            request.route = "/t/***" + path  # the audit log never sees the token
         allowed = []
         for method, pattern, name in _ROUTES:
             found = pattern.fullmatch(path)
@@ -241,10 +251,17 @@ class App:
             raise Refusal(404, f"no route {path}")
         if name == "healthz":
             return 200, {"ok": True}
-        request.body = await _read_body(receive)
-        caller = await self._caller(request, token)
+        caller = await self._caller(request, token)  # before the body: strangers never make us read one
         try:
+            if request.method == "POST":  # the only routes that read one
+                request.body = await _read_body(receive, timeout=self.body_timeout)
             wait = self.limiter.allow(caller, now=time.monotonic())
+            if not isinstance(wait, float):  # a shared limiter asks Redis
+                try:
+                    wait = await wait
+                except LimitsUnavailable:
+                    raise Refusal(503, f"the rate limits of client {caller.name} cannot be checked now (Redis is "
+                                       "unreachable); retry shortly", {"retry-after": "1"}) from None
             if wait:
                 raise Refusal(429, f"client {caller.name} is over its rate limit; retry in {wait:.1f}s",
                               {"retry-after": str(math.ceil(wait))})
@@ -274,6 +291,12 @@ class App:
                                        "and @+=._- (it becomes part of keys)")
                 return Caller(spec, identity, "hook")
         header = request.headers.get("authorization")
+        address = _remote(request.scope) or "-"
+        if header is not None or path_token:
+            wait = self.failures.blocked(address, now=time.monotonic())
+            if wait:
+                raise Refusal(429, f"too many failed authentications from {address}; retry in {wait:.1f}s",
+                              {"retry-after": str(math.ceil(wait))})
         try:
             if header is not None:
                 scheme, _, token = header.partition(" ")
@@ -283,6 +306,7 @@ class App:
             if path_token:
                 return authenticate(self.policy, path_token, now=time.time(), in_path=True)
         except AuthError as exc:
+            self.failures.failed(address, now=time.monotonic())
             raise Refusal(401, str(exc), _CHALLENGE) from None
         raise Refusal(401, "no credentials: send 'Authorization: Bearer TOKEN', or put a JWT in the path (/t/JWT/s3/...)",
                       _CHALLENGE)
@@ -304,9 +328,19 @@ class App:
         rules = [r for r in self.policy.rules_for(caller.name) if method in r.methods]
         if not rules:
             raise Refusal(403, f"no rule lets client {caller.name} presign {method} ({_PURPOSE[method]})")
-        for rule in rules:
-            if rule.allows_key(key, identity=caller.identity, max_filename_bytes=self.policy.server.max_filename_bytes):
+        limit = self.policy.server.max_filename_bytes
+        # The rule that issued the key governs it (its tag ends the key's {uuid}); keys no rule of
+        # this caller issued (objects put there otherwise, templates without {uuid}) go by first match.
+        for rule in self.policy.rules_for(caller.name):
+            if rule.issued(key, identity=caller.namespace, max_filename_bytes=limit):
+                if method not in rule.methods:
+                    raise Refusal(403, f"the key {key!r} was issued by rule #{rule.number}, which does not let "
+                                       f"client {caller.name} presign {method} ({_PURPOSE[method]})")
                 return rule
+        if method == "GET":
+            for rule in rules:
+                if rule.allows_key(key, identity=caller.namespace, max_filename_bytes=limit):
+                    return rule
         raise Refusal(403, f"the key {key!r} is outside the keys client {caller.name} may use for {method}")
 
     def _new_key(self, rule: Rule, caller: Caller, filename: object) -> str:
@@ -317,7 +351,9 @@ class App:
             name = sanitize_filename(filename, max_bytes=self.policy.server.max_filename_bytes)
         except ValueError as exc:
             raise Refusal(400, str(exc)) from None
-        key = rule.build_key(identity=caller.identity, uuid=str(uuid.uuid4()), filename=name)
+        key = rule.build_key(identity=caller.namespace, uuid=rule.new_uuid(str(uuid.uuid4())), filename=name)
+        if "${filename}" in key:  # S3 would put the uploaded file's own name there: a prefix, not a key
+            raise Refusal(400, "the file name would put ${filename} into the key; S3 reads that as a form variable")
         if len(key.encode("utf-8")) > 1024:
             raise Refusal(400, f"the key would be {len(key.encode())} bytes; S3 allows 1024: use a shorter file name")
         return key
@@ -371,7 +407,8 @@ class App:
         return 200, {"key": key, "uploadId": upload_id, "bucket": rule.bucket}
 
     async def _route_sign_part(self, request: _Request, caller: Caller, upload_id: str, part: str) -> tuple[int, object]:
-        """GET /s3/multipart/{uploadId}/{partNumber}?key= -> {url}: a presigned UploadPart."""
+        """GET /s3/multipart/{uploadId}/{partNumber}?key=[&size=] -> {url}: a presigned UploadPart; a stated
+        size is bounded by the rule and signed as Content-Length, so the store refuses any other."""
         key = str(request.arg("key"))
         rule = self._key_rule(caller, "PUT", key)
         number = int(part)
@@ -379,12 +416,21 @@ class App:
             limit = (f"an upload of at most {rule.max_size} bytes (max_size) needs at most {rule.max_parts} parts"
                      if rule.max_size is not None else "S3 part numbers run from 1 to 10000")
             raise Refusal(403, f"part {number} is out of range: {limit}")
+        headers: dict[str, str] = {}
+        size_text = request.arg("size", required=False)
+        if size_text is not None:
+            if not _digits(size_text) or not 1 <= int(size_text) <= MAX_PART_SIZE:
+                raise Refusal(400, f"size must be the part's size in bytes, 1 to {MAX_PART_SIZE}, not {size_text[:40]!r}")
+            if rule.max_size is not None and int(size_text) > rule.max_size:
+                raise Refusal(403, f"size {int(size_text)} is more than rule #{rule.number}'s max_size {rule.max_size}")
+            headers["Content-Length"] = str(int(size_text))
         signed = self._sign(lambda: self.signer.presign_request(
             rule.bucket, key, method="PUT", expires_in=rule.max_expires_in,
-            params={"partNumber": str(number), "uploadId": upload_id}))
+            params={"partNumber": str(number), "uploadId": upload_id}, headers=headers))
         expires_at = _iso(signed.expires_at.timestamp())
-        self._grant(request, caller, "PUT", rule, key, expires_at, upload_id=upload_id, part_number=number)
-        return 200, {"url": signed.url, "expires_at": expires_at}
+        self._grant(request, caller, "PUT", rule, key, expires_at, upload_id=upload_id, part_number=number,
+                    size=int(headers["Content-Length"]) if headers else None)
+        return 200, {"url": signed.url, "expires_at": expires_at, **({"headers": signed.headers} if headers else {})}
 
     async def _route_list_parts(self, request: _Request, caller: Caller, upload_id: str) -> tuple[int, object]:
         """GET /s3/multipart/{uploadId}?key= -> [{PartNumber, ETag, Size}]: ListParts."""
@@ -395,20 +441,35 @@ class App:
         return 200, [p.as_uppy() for p in parts]
 
     async def _route_complete(self, request: _Request, caller: Caller, upload_id: str) -> tuple[int, object]:
-        """POST /s3/multipart/{uploadId}/complete?key= {parts} -> {location, bucket, key}."""
+        """POST /s3/multipart/{uploadId}/complete?key= {parts} -> {location, bucket, key}.
+
+        The parts are completed with the ETags the store lists, not the caller's, and the completed
+        object's size is read back: a part re-uploaded between the listing and the completion either
+        makes the store refuse (its ETag changed) or is caught by the size, and the object deleted.
+        """
         key = str(request.arg("key"))
         rule = self._key_rule(caller, "PUT", key)
-        parts = _parts(request.json().get("parts"))
-        if rule.max_size is not None:
-            listed = {p.number: p.size for p in await asyncio.to_thread(self.s3.list_parts, rule.bucket, key, upload_id)}
-            total = sum(listed.get(number, 0) for number, _ in parts)
-            if total > rule.max_size:
-                await asyncio.to_thread(self.s3.abort_multipart_upload, rule.bucket, key, upload_id)
-                self._s3_event(request, caller, "AbortMultipartUpload", rule, key, upload_id=upload_id, size=total)
-                raise Refusal(403, f"the upload is {total} bytes; rule #{rule.number} allows at most {rule.max_size} "
-                                   "(max_size), so it was aborted")
+        wanted = _parts(request.json().get("parts"))
+        listed = {p.number: p for p in await asyncio.to_thread(self.s3.list_parts, rule.bucket, key, upload_id)}
+        missing = [number for number, _ in wanted if number not in listed]
+        if missing:
+            raise Refusal(400, f"part {missing[0]} of this upload is not in the store; upload it first")
+        parts = [(number, listed[number].etag) for number, _ in wanted]
+        total = sum(listed[number].size for number, _ in wanted)
+        if rule.max_size is not None and total > rule.max_size:
+            await asyncio.to_thread(self.s3.abort_multipart_upload, rule.bucket, key, upload_id)
+            self._s3_event(request, caller, "AbortMultipartUpload", rule, key, upload_id=upload_id, size=total)
+            raise Refusal(403, f"the upload is {total} bytes; rule #{rule.number} allows at most {rule.max_size} "
+                               "(max_size), so it was aborted")
         await asyncio.to_thread(self.s3.complete_multipart_upload, rule.bucket, key, upload_id, parts)
         self._s3_event(request, caller, "CompleteMultipartUpload", rule, key, upload_id=upload_id)
+        if rule.max_size is not None:
+            size = await asyncio.to_thread(self.s3.head_object_size, rule.bucket, key)
+            if size is not None and size > rule.max_size:
+                await asyncio.to_thread(self.s3.delete_object, rule.bucket, key)
+                self._s3_event(request, caller, "DeleteObject", rule, key, upload_id=upload_id, size=size)
+                raise Refusal(403, f"the completed object is {size} bytes; rule #{rule.number} allows at most "
+                                   f"{rule.max_size} (max_size), so it was deleted")
         return 200, {"location": self._location(rule, key), "bucket": rule.bucket, "key": key}
 
     async def _route_abort(self, request: _Request, caller: Caller, upload_id: str) -> tuple[int, object]:
@@ -482,23 +543,33 @@ def _remote(scope: Scope) -> str | None:
     return str(client[0]) if client else None
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes '²' and Devanagari digits, which int() may not."""
+    return 0 < len(text) <= 20 and text.isascii() and text.isdigit()
+
+
 def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
 def _content_type(value: object) -> str:
-    """The file's type as the client gave it (Uppy sends application/octet-stream when unknown)."""
+    """The file's type, normalised (Uppy sends application/octet-stream when unknown): one RFC 9110
+    media type, so the rule checks exactly the type the store will serve and a browser will read."""
     if value is None or value == "":
         return "application/octet-stream"
-    if not isinstance(value, str) or len(value) > 255 or not _CONTENT_TYPE.fullmatch(value):
-        raise Refusal(400, f"type {value!r} is not a media type like text/plain")
-    return value
+    try:
+        if not isinstance(value, str) or len(value) > 255:
+            raise ValueError(value)
+        return normalize_media_type(value)
+    except ValueError:
+        raise Refusal(400, f"type {value!r} is not one media type like text/plain or text/plain; charset=utf-8 "
+                           "(RFC 9110: parameters as name=value, quoted if they hold a comma)") from None
 
 
 def _expires_in(value: str | None, rule: Rule) -> int:
     if value is None:
         return rule.max_expires_in
-    if not value.isdigit() or int(value) < 1:
+    if not _digits(value) or int(value) < 1:
         raise Refusal(400, f"expires_in must be a whole number of seconds, at least 1, not {value!r}")
     if int(value) > rule.max_expires_in:
         raise Refusal(403, f"expires_in {value} is more than rule #{rule.number}'s max_expires_in {rule.max_expires_in}")
@@ -528,7 +599,7 @@ def _parts(value: object) -> list[tuple[int, str]]:
     for item in value:
         number = item.get("PartNumber") if isinstance(item, dict) else None
         etag = item.get("ETag") if isinstance(item, dict) else None
-        if isinstance(number, str) and number.isdigit():
+        if isinstance(number, str) and _digits(number):
             number = int(number)
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 10000:
             raise Refusal(400, f"PartNumber {number!r} is not a part number (1 to 10000)")
@@ -538,11 +609,14 @@ def _parts(value: object) -> list[tuple[int, str]]:
     return parts
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, *, timeout: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        message = await receive()
+        try:
+            message = await asyncio.wait_for(receive(), timeout)
+        except asyncio.TimeoutError:
+            raise Refusal(408, f"the request body stalled for {timeout:g}s") from None
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")
@@ -557,7 +631,7 @@ async def _read_body(receive: Receive) -> bytes:
 
 async def _respond(send: Send, status: int, answer: object, extra: dict[str, str]) -> None:
     body = b"" if answer is None else json.dumps(answer, ensure_ascii=False).encode("utf-8")
-    headers = [(b"cache-control", b"no-store")]
+    headers = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]
     if answer is not None:
         headers.append((b"content-type", b"application/json"))
     headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]

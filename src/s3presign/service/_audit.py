@@ -3,12 +3,14 @@
 Only named fields are written, each from a fixed list, so a token, a JWT, a signature or a
 secret can never reach the file by accident: a URL (whose query carries the signature and any
 session token) is not among them. Lines are written whole under a lock and flushed at once, so
-a reader (``tail -f``, a log shipper) never sees half a record.
+a reader (``tail -f``, a log shipper) never sees half a record. Every character that any reader
+takes for a line end (U+0085, U+2028, U+2029 too) is escaped; the file is created 0600.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -25,6 +27,10 @@ __all__ = ["FIELDS", "AuditLog"]
 FIELDS = ("time", "event", "client", "identity", "auth", "route", "method", "bucket", "key", "expires_at",
           "upload_id", "part_number", "size", "max_size", "content_type", "status", "reason", "action", "remote")
 
+# json.dumps escapes C0 controls but leaves these, which str.splitlines() (and some log shippers)
+# take for line ends: a value holding one would split a record in two.
+_SEPARATORS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
 
 class AuditLog:
     """Append JSON lines to ``path`` (``"-"`` is stderr; None writes nothing): ``AuditLog("audit.jsonl")``."""
@@ -37,7 +43,9 @@ class AuditLog:
             self._file = sys.stderr
         elif path is not None:
             try:
-                self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+                # 0600: the log names every caller and key; only the service's user reads it.
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                self._file = open(fd, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
             except OSError as exc:
                 raise ConfigFileError(f"cannot open the audit log {path} (audit_log): {exc.strerror}") from None
 
@@ -47,7 +55,7 @@ class AuditLog:
             return
         record: dict[str, object] = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "event": event}
         record.update((name, value) for name, value in fields.items() if name in FIELDS and value is not None)
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).translate(_SEPARATORS) + "\n"
         with self._lock:
             self._file.write(line)
             self._file.flush()

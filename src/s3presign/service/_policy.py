@@ -8,12 +8,26 @@ fresh UUID and the sanitised file name. For the routes that take a key back (mul
 downloads) the template is turned into a regular expression, so a key is allowed only if the
 rule could have built it for this caller: another caller's ``{client}`` never matches.
 
+Identities live in namespaces. ``{client}`` is the caller's *qualified* identity: a static token
+client's name (``web``), or ``client~identity`` for a JWT's claim or the host application's
+identity (``browser~alice``). ``~`` is in neither alphabet, so two callers never share a value:
+a JWT whose ``sub`` is ``web`` gets ``browser~web``, not the static client's ``web``. ``{client}``
+may only fill a whole path segment, and the loader refuses two templates whose keys could meet
+for two different identities (``u/{client}/...`` beside ``u/shared/...`` when a client is called
+``shared``), so no caller can reach into another's keys through a second rule.
+
+Grants are bound to the rule that issued them: the last 8 hex digits of an upload's ``{uuid}``
+are the issuing rule's tag (a digest of the rule), so the routes that take a key back find that
+rule again instead of the first rule whose template happens to match; the store guarantees the
+upload id belongs to the key, so a caller cannot move an upload to another rule.
+
 Everything here is pure: ``parse_policy`` takes the parsed TOML and the environment (for JWT
 secrets named by variable); only ``load_policy`` reads files.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -33,6 +47,8 @@ __all__ = [
     "ServerSettings",
     "load_policy",
     "parse_policy",
+    "normalize_media_type",
+    "qualified_identity",
     "sanitize_filename",
     "valid_identity",
 ]
@@ -42,11 +58,14 @@ PLACEHOLDERS = ("client", "uuid", "filename")
 DEFAULT_MAX_EXPIRES_IN = 900
 DEFAULT_MAX_FILENAME_BYTES = 200
 DEFAULT_TOKEN_LIFETIME = 3600
+DEFAULT_JWT_LEEWAY = 30
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3: every part but the last is at least 5 MiB
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 _IDENTITY = re.compile(r"[A-Za-z0-9@+=._-]{1,128}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MIME = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+*-]+")
+SEPARATOR = "~"  # between a client and the identity it vouches for; in neither alphabet
+_QUALIFIED = re.compile(r"[A-Za-z0-9@+=._-]{1,128}(?:~[A-Za-z0-9@+=._-]{1,128})?")
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,10 @@ class ServerSettings:
     cors_origins: tuple[str, ...] = ()
     audit_log: str | None = None
     max_filename_bytes: int = DEFAULT_MAX_FILENAME_BYTES
+    jwt_leeway: int = DEFAULT_JWT_LEEWAY  # seconds of clock skew allowed on a JWT's exp, nbf and iat
+    failed_auth_rate: float = 1.0  # failed authentications a second per source address, after the burst
+    failed_auth_burst: int = 20
+    redis_url: str | None = field(default=None, repr=False)  # [limits] redis_url: rate limits shared through Redis
 
 
 @dataclass(frozen=True)
@@ -99,6 +122,27 @@ class Rule:
     max_expires_in: int = DEFAULT_MAX_EXPIRES_IN
     metadata: tuple[str, ...] = ()
     number: int = 0  # position in the file, from 1, for messages
+
+    @property
+    def tag(self) -> str:
+        """8 hex digits that name this rule in the keys it issues (the end of their ``{uuid}``)."""
+        import hashlib
+
+        text = repr((self.number, self.clients, self.bucket, self.key, self.methods, self.max_size,
+                     self.content_types, self.max_expires_in, self.metadata))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+    def new_uuid(self, random_uuid: str) -> str:
+        """A version-4 UUID whose last 8 hex digits are this rule's tag (90 random bits stay)."""
+        return random_uuid[:-8] + self.tag
+
+    def issued(self, key: str, *, identity: str, max_filename_bytes: int) -> bool:
+        """True when ``key`` is one this rule built for ``identity`` (its ``{uuid}`` ends in the tag)."""
+        found = _key_pattern(self.key, identity).fullmatch(key)
+        if found is None or not self.allows_key(key, identity=identity, max_filename_bytes=max_filename_bytes):
+            return False
+        uuid = found.groupdict().get("uuid")
+        return uuid is not None and uuid.endswith(self.tag)
 
     def build_key(self, *, identity: str, uuid: str, filename: str) -> str:
         """The key for an upload: ``rule.build_key(identity="web", uuid=u, filename="a.txt")``."""
@@ -184,6 +228,55 @@ def _sanitized_or_none(name: str, max_bytes: int) -> str | None:
         return None
 
 
+def qualified_identity(client: str, identity: str) -> str:
+    """The ``{client}`` value of a caller: ``qualified_identity("browser", "alice") == "browser~alice"``;
+    a client calling as itself (a static token) is just its name."""
+    return client if identity == client else f"{client}{SEPARATOR}{identity}"
+
+
+_TCHAR = r"[!#$%&'*+.^_`|~0-9A-Za-z-]"
+_TOKEN = re.compile(rf"{_TCHAR}+")
+_OWS = r"[ \t]*"
+# RFC 9110, section 8.3.1: media-type = type "/" subtype parameters, with
+# parameters = *( OWS ";" OWS [ parameter ] ), parameter = name "=" ( token / quoted-string ).
+_PARAMETER = re.compile(rf'{_OWS};{_OWS}(?:({_TCHAR}+)=({_TCHAR}+|"(?:[\t !#-\[\]-~]|\\[\t -~])*"))?')
+_TYPE = re.compile(rf"({_TCHAR}+)/({_TCHAR}+)")
+
+
+def normalize_media_type(value: str) -> str:
+    """One media type in RFC 9110 syntax, normalised: ``normalize_media_type('Text/Plain ;Charset="utf-8"')
+    == "text/plain; charset=utf-8"``. ``ValueError`` for anything else: a second type, an unquoted
+    comma, a parameter without a value, a repeated parameter, non-ASCII.
+
+    The normalised value is what the service signs and the store serves, so the type a browser
+    reads is the one the rule allowed (https://www.rfc-editor.org/rfc/rfc9110#section-8.3.1).
+    """
+    text = value.strip(" \t")
+    found = _TYPE.match(text)
+    if found is None:
+        raise ValueError("not type/subtype")
+    out = f"{found.group(1).lower()}/{found.group(2).lower()}"
+    names: set[str] = set()
+    at = found.end()
+    while at < len(text):
+        param = _PARAMETER.match(text, at)
+        if param is None or param.end() == at:
+            raise ValueError("not a parameter list")
+        at = param.end()
+        if param.group(1) is None:
+            continue  # an empty parameter: ";;" is allowed and means nothing
+        name, raw = param.group(1).lower(), param.group(2)
+        if name in names:
+            raise ValueError(f"the parameter {name} is given twice")
+        names.add(name)
+        if raw.startswith('"'):
+            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+            if not _TOKEN.fullmatch(raw):
+                raw = '"' + raw.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out += f"; {name}={raw}"
+    return out
+
+
 def valid_identity(identity: str) -> bool:
     """An identity becomes a key segment: letters, digits, ``@+=._-``, not ``.`` or ``..``."""
     return bool(_IDENTITY.fullmatch(identity)) and identity not in (".", "..")
@@ -219,11 +312,14 @@ def _key_pattern(template: str, identity: str) -> re.Pattern[str]:
 # -- parsing --------------------------------------------------------------------------------------
 
 _S3_KEYS = {"region", "endpoint_url", "addressing_style", "profile", "post_object", "timeout"}
-_SERVER_KEYS = {"cors_origins", "audit_log", "max_filename_bytes"}
+_SERVER_KEYS = {"cors_origins", "audit_log", "max_filename_bytes", "jwt_leeway", "failed_auth_rate", "failed_auth_burst"}
+_LIMITS_KEYS = {"redis_url"}
 _CLIENT_KEYS = {"name", "token_sha256", "jwt_secret_env", "jwt_secret_file", "jwt_claim", "jwt_issuer",
                 "jwt_audience", "max_token_lifetime", "rate_limit", "burst"}
 _RULE_KEYS = {"clients", "bucket", "key", "methods", "max_size", "content_types", "max_expires_in", "metadata"}
-_TOP_KEYS = {"s3", "server", "clients", "rules"}
+_TOP_KEYS = {"s3", "server", "limits", "clients", "rules"}
+_CLAIM = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}")
+_NOT_IDENTITIES = {"exp", "nbf", "iat", "aud", "jti", "alg", "typ"}  # numbers, lists or per-token values
 
 
 class _Reader:
@@ -255,7 +351,8 @@ class _Reader:
         if value is None:
             return None
         kinds = (int,) if whole else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds) or value < low:
+        if (isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) or value < low
+                or value > 1e15):
             kind = "a whole number" if whole else "a number"
             self.fail(f"{name} in {self.where} must be {kind}, at least {low:g}, not {value!r}")
         return value  # type: ignore[return-value]
@@ -284,6 +381,14 @@ def parse_policy(data: Mapping[str, object], *, source: str = "<policy>", env: M
     top = _Reader(dict(data), "the policy", source, _TOP_KEYS)
     s3 = _parse_s3(_Reader(top.table.get("s3", {}), "[s3]", source, _S3_KEYS))
     server = _parse_server(_Reader(top.table.get("server", {}), "[server]", source, _SERVER_KEYS), base_dir)
+    limits = _Reader(top.table.get("limits", {}), "[limits]", source, _LIMITS_KEYS)
+    redis_url = limits.text("redis_url")
+    if redis_url is not None:
+        if not re.fullmatch(r"(redis|rediss|unix)://\S+", redis_url):
+            limits.fail("redis_url in [limits] must be a redis://HOST:PORT/DB (or rediss://, unix://) URL")
+        from dataclasses import replace
+
+        server = replace(server, redis_url=redis_url)
     raw_clients = top.table.get("clients", [])
     raw_rules = top.table.get("rules", [])
     if not isinstance(raw_clients, list) or not raw_clients:
@@ -298,6 +403,9 @@ def parse_policy(data: Mapping[str, object], *, source: str = "<policy>", env: M
             top.fail(f"two [[clients]] entries are called {spec.name!r}")
         if spec.token_sha256 and any(c.token_sha256 == spec.token_sha256 for c in clients):
             top.fail(f"[[clients]] {spec.name!r} has the same token_sha256 as another client")
+        if spec.jwt_secret and any(c.jwt_secret == spec.jwt_secret for c in clients):
+            top.fail(f"[[clients]] {spec.name!r} has the same JWT secret as another client: a token signed "
+                     "for one would be read as the other's; give each client its own")
         clients.append(spec)
     names = {c.name for c in clients}
     rules = []
@@ -308,7 +416,65 @@ def parse_policy(data: Mapping[str, object], *, source: str = "<policy>", env: M
         if missing:
             top.fail(f"[[rules]] #{number} names client {missing[0]!r}, which no [[clients]] entry defines")
         rules.append(rule)
+    for i, first in enumerate(rules):
+        for second in rules[i + 1:]:
+            if _keys_could_meet(first, second):
+                top.fail(f"the keys of [[rules]] #{first.number} ({first.key}) and #{second.number} ({second.key}) "
+                         "could meet for two different callers: give them different literal path segments")
     return Policy(s3, server, tuple(clients), tuple(rules), source)
+
+
+def _segment(text: str) -> tuple[str, str, str, str]:
+    """(kind, regex, literal prefix, literal suffix) of one template segment: lit, client or var."""
+    if text == "{client}":
+        return "client", "", "", ""
+    if "{" not in text:
+        return "lit", re.escape(text), text, text
+    pieces = re.split(r"\{(\w+)\}", text)
+    regex = "".join(re.escape(p) if n % 2 == 0 else (_UUID if p == "uuid" else "[^/]+") for n, p in enumerate(pieces))
+    return "var", regex, pieces[0], pieces[-1]
+
+
+def _could_hold_identity(kind: str, regex: str, text: str, clients: tuple[str, ...]) -> bool:
+    """Could a template segment (of another rule) equal the ``{client}`` value of one of ``clients``?"""
+    if kind == "lit":
+        return any(text == c or text.startswith(c + SEPARATOR) for c in clients) and bool(_QUALIFIED.fullmatch(text))
+    if "[^/]+" in regex:  # a file name can be anything
+        return True
+    return any(re.fullmatch(regex, c) for c in clients) or SEPARATOR in text
+
+
+def _keys_could_meet(first: Rule, second: Rule) -> bool:
+    """True when a key ``first`` builds for one caller could be a key ``second`` builds for another.
+
+    Segment by segment (a file name never holds ``/``): two templates of different depth never
+    meet; two ``{client}`` segments at the same depth hold different values for different callers,
+    so such a pair is safe; otherwise each pair of segments must be able to hold the same text.
+    """
+    if first.bucket != second.bucket:
+        return False
+    a, b = first.key.split("/"), second.key.split("/")
+    if len(a) != len(b) or ("{client}" not in a and "{client}" not in b):
+        return False
+    for x, y in zip(a, b):
+        if x == y == "{client}":
+            return False
+        kx, rx, px, sx = _segment(x)
+        ky, ry, py, sy = _segment(y)
+        if kx == "client" or ky == "client":
+            other, clients = ((ky, ry, y), first.clients) if kx == "client" else ((kx, rx, x), second.clients)
+            if not _could_hold_identity(other[0], other[1], other[2], clients):
+                return False
+        elif kx == "lit" and ky == "lit":
+            if x != y:
+                return False
+        elif kx == "lit" or ky == "lit":
+            regex, text = (ry, x) if kx == "lit" else (rx, y)
+            if not re.fullmatch(regex, text):
+                return False
+        elif not (px.startswith(py) or py.startswith(px)) or not (sx.endswith(sy) or sy.endswith(sx)):
+            return False
+    return True
 
 
 def _parse_s3(r: _Reader) -> S3Settings:
@@ -342,7 +508,14 @@ def _parse_server(r: _Reader, base_dir: str) -> ServerSettings:
     if audit is not None and audit != "-":
         audit = os.path.join(base_dir, os.path.expanduser(audit))
     max_bytes = r.number("max_filename_bytes", DEFAULT_MAX_FILENAME_BYTES, low=16)
-    return ServerSettings(tuple(o.lower() for o in origins), audit, int(max_bytes or DEFAULT_MAX_FILENAME_BYTES))
+    leeway = r.number("jwt_leeway", DEFAULT_JWT_LEEWAY, low=0)
+    if leeway is not None and leeway > 300:
+        r.fail("jwt_leeway in [server] must be at most 300 seconds (it stretches every token's life)")
+    rate = r.number("failed_auth_rate", 1.0, whole=False, low=0.001)
+    burst = r.number("failed_auth_burst", 20)
+    return ServerSettings(tuple(o.lower() for o in origins), audit, int(max_bytes or DEFAULT_MAX_FILENAME_BYTES),
+                          int(leeway if leeway is not None else DEFAULT_JWT_LEEWAY), float(rate or 1.0),
+                          int(burst or 20))
 
 
 def _parse_client(r: _Reader, env: Mapping[str, str], base_dir: str) -> ClientSpec:
@@ -375,13 +548,19 @@ def _parse_client(r: _Reader, env: Mapping[str, str], base_dir: str) -> ClientSp
         r.fail(f"{where}: the JWT secret is {len(secret)} bytes; HS256 needs at least 32 (RFC 7518, section 3.2)")
     if secret is not None and token_hash is not None:
         r.fail(f"{where}: a client is either a bearer token (token_sha256) or JWT (jwt_secret_*), not both")
+    claim = r.text("jwt_claim", "sub") or "sub"
+    if not _CLAIM.fullmatch(claim) or claim in _NOT_IDENTITIES:
+        r.fail(f"jwt_claim in {where}: {claim!r} cannot name a caller (it must be a claim holding a string, "
+               "like sub or email)")
+    if claim != "sub" and secret is None:
+        r.fail(f"jwt_claim in {where} needs jwt_secret_env or jwt_secret_file")
     rate = r.number("rate_limit", None, whole=False, low=0.001)
     burst = r.number("burst", None)
     if burst is not None and rate is None:
         r.fail(f"{where}: burst needs rate_limit")
     lifetime = r.number("max_token_lifetime", DEFAULT_TOKEN_LIFETIME)
     return ClientSpec(
-        name=name, token_sha256=token_hash, jwt_secret=secret, jwt_claim=r.text("jwt_claim", "sub") or "sub",
+        name=name, token_sha256=token_hash, jwt_secret=secret, jwt_claim=claim,
         jwt_issuer=r.text("jwt_issuer"), jwt_audience=r.text("jwt_audience"),
         max_token_lifetime=int(lifetime or DEFAULT_TOKEN_LIFETIME),
         rate_limit=float(rate) if rate is not None else None, burst=int(burst) if burst is not None else None,
@@ -391,6 +570,16 @@ def _parse_client(r: _Reader, env: Mapping[str, str], base_dir: str) -> ClientSp
 def _parse_rule(r: _Reader, number: int) -> Rule:
     clients = r.strings("clients", required=True)
     bucket = r.text("bucket", required=True) or ""
+    from .._endpoints import is_directory_bucket, is_virtual_hostable, validate_bucket
+    from .._errors import InvalidRequestError
+
+    try:
+        validate_bucket(bucket)
+    except InvalidRequestError as exc:
+        r.fail(f"bucket in {r.where}: {exc}")
+    if not bucket.startswith("arn:") and not is_directory_bucket(bucket) and not is_virtual_hostable(bucket, allow_dots=True):
+        r.fail(f"bucket in {r.where}: {bucket!r} is not a name S3 gives buckets (3-63 lower-case letters, digits, "
+               "'.' and '-', starting and ending with a letter or digit, not an IP address)")
     key = r.text("key", required=True) or ""
     methods = tuple(m.upper() for m in r.strings("methods", required=True))
     bad = [m for m in methods if m not in METHODS]
@@ -405,6 +594,9 @@ def _parse_rule(r: _Reader, number: int) -> Rule:
     segments = re.sub(r"\{\w+\}", "x", key).split("/")
     if key.startswith("/") or any(s in (".", "..") for s in segments):
         r.fail(f"key in {r.where} must not start with '/' or hold '.' or '..' segments")
+    if any("{client}" in s and s != "{client}" for s in key.split("/")):
+        r.fail(f"key in {r.where}: {{client}} must fill a whole path segment (like svc/{{client}}/{{uuid}}-{{filename}}), "
+               "or one caller's names could be another's")
     uploads = {"POST", "PUT"} & set(methods)
     if uploads and "uuid" not in names:
         r.fail(f"key in {r.where} needs {{uuid}} so that two uploads never share a key")
@@ -435,5 +627,9 @@ def load_policy(path: str, *, env: Mapping[str, str] | None = None) -> Policy:
         raise ConfigFileError(f"cannot read the policy file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigFileError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigFileError(f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded)") from None
+    except RecursionError:
+        raise ConfigFileError(f"{path}: nested too deeply to be a policy") from None
     return parse_policy(data, source=path, env=os.environ if env is None else env,
                         base_dir=os.path.dirname(os.path.abspath(path)))

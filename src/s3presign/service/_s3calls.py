@@ -37,6 +37,10 @@ __all__ = ["Part", "S3Calls", "signed_headers"]
 _NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
+class _Missing(Exception):
+    """HEAD answered 404: no such object."""
+
+
 def signed_headers(
     *,
     credentials: Credentials,
@@ -128,6 +132,21 @@ class S3Calls:
         if root.tag == "Error":
             raise ServiceError(_refusal("CompleteMultipartUpload", bucket, key, response.status, response.body))
 
+    def head_object_size(self, bucket: str, key: str) -> int | None:
+        """HeadObject: the object's size in bytes, None when it does not exist."""
+        try:
+            response = self._call("HeadObject", "HEAD", bucket, key, [])
+        except _Missing:
+            return None
+        length = response.headers.get("content-length", "")
+        if not (length.isascii() and length.isdigit()):
+            raise ServiceError(f"S3 answered HeadObject for s3://{bucket}/{key} without a Content-Length")
+        return int(length)
+
+    def delete_object(self, bucket: str, key: str) -> None:
+        """DeleteObject."""
+        self._call("DeleteObject", "DELETE", bucket, key, [])
+
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         """AbortMultipartUpload (DELETE ?uploadId)."""
         self._call("AbortMultipartUpload", "DELETE", bucket, key, [("uploadId", upload_id)])
@@ -152,10 +171,12 @@ class S3Calls:
                          ((_q(k), _q(v)) for k, v in params))
         url = f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}"
         try:
-            response = request(method, url, headers=dict(sent), body=body if method != "GET" else None,
+            response = request(method, url, headers=dict(sent), body=body if method not in ("GET", "HEAD") else None,
                                timeout=self.timeout, env=os.environ, what=f"S3 ({action})")
         except HTTPError as exc:
             raise ServiceError(f"{action} for s3://{bucket}/{key} failed: {exc}") from None
+        if response.status == 404 and method == "HEAD":
+            raise _Missing(action)
         if response.status >= 300:
             raise ServiceError(_refusal(action, bucket, key, response.status, response.body))
         return response
