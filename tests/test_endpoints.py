@@ -82,7 +82,7 @@ def test_refused_settings(settings: dict[str, object], message: str) -> None:
 
 @pytest.mark.parametrize("bucket", ["my.dotted.bucket", "My_Bucket", "ab"])
 def test_accelerate_needs_a_dns_label_bucket(bucket: str) -> None:
-    with pytest.raises(InvalidRequestError, match="cannot use S3 Accelerate"):
+    with pytest.raises(ConfigurationError, match="cannot use S3 Accelerate"):
         Presigner(CREDS, region="us-west-2", use_accelerate=True).presign(bucket, "k")
 
 

@@ -287,6 +287,9 @@ def resolve(
         else Setting(env["AWS_DEFAULT_REGION"], "env AWS_DEFAULT_REGION") if "AWS_DEFAULT_REGION" in env
         else from_profile("region") or Setting(None, "not set: the global endpoint, signed for us-east-1")
     )
+    if out.region.value == "":  # aws builds s3..amazonaws.com, or signs for region "" (S3 refuses both)
+        raise ConfigurationError(f"the region is empty ({out.region.source}): give a region such as us-east-1, "
+                                 "or unset the variable")
     out.endpoint_url = _endpoint(endpoint_url, env, files, section, where, from_profile)
 
     style = (Setting(addressing_style, "--addressing-style") if addressing_style is not None

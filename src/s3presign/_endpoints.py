@@ -241,8 +241,8 @@ class EndpointRules:
         # addressing_style = path with use_accelerate_endpoint on at bucket.s3-accelerate...
         virtual = ((self.addressing_style != "path" or self.use_accelerate)
                    and is_virtual_hostable(bucket, allow_dots=False))
-        if self.use_accelerate and not virtual:
-            raise InvalidRequestError(
+        if self.use_accelerate and not virtual:  # a setting that cannot apply: configuration (AWS CLI v2: 255)
+            raise ConfigurationError(
                 f"bucket {bucket!r} cannot use S3 Accelerate: its name must be a DNS label "
                 "(3-63 lower-case letters, digits and '-', no dots)"
             )

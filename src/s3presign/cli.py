@@ -270,7 +270,10 @@ def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
                 key = _REPEATED_OPTIONS[name]
                 options.setdefault(key, []).append((name[2:], value) if key == "filters" else value)
                 continue
-            options[_VALUE_OPTIONS[name]] = value  # given twice: the last one wins, as in AWS CLI v2
+            key = _VALUE_OPTIONS[name]
+            if key in _CHOICES and value not in _CHOICES[key]:  # each time it is given, as aws checks it
+                raise UsageError(f"{name} must be one of {', '.join(_CHOICES[key])}, not {value!r}")
+            options[key] = value  # given twice: the last one wins, as in AWS CLI v2
         elif arg == "help" and "uri" not in options:
             options["help"] = True
         elif "uri" in options and len(options.get("more", ())) + 1 < positionals:
@@ -430,6 +433,15 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
                 raise UsageError(f"no bucket in {uri!r}: give s3://BUCKET/PREFIX/")
         elif not bulk:
             bucket, key = parse_s3_uri(str(uri))
+            if bucket[:4] == "arn:":  # an ARN that names no access point is a bad argument, before credentials
+                from ._arn import parse_arn
+
+                try:
+                    parse_arn(bucket)
+                except InvalidRequestError:
+                    # AWS CLI v2's order: a missing profile (253) is reported first, then the ARN (252)
+                    resolve(profile=options.get("profile"), region=options.get("region"), sign=False)
+                    raise
         if post:
             fields, conditions = post_parts(options)
         else:
@@ -451,6 +463,11 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         raise UsageError("--account-id goes with a store preset: add --provider r2 (or oci)")
     expires_in = _expires_in(str(options.get("expires_in", "3600")), str(resolved.signature_version.value),
                              None if no_sign else err)
+    version_setting = resolved.signature_version
+    if version_setting.value == "v2" and not version_setting.source.startswith("--") and not no_sign:
+        # botocore and AWS CLI v1 sign SigV2 for signature_version = s3; aws s3 presign (v2) ignores it
+        err.write(f"s3presign: warning: signing with SigV2 as {version_setting.source} says; aws s3 presign "
+                  "(AWS CLI v2) ignores that setting and signs SigV4: give --signature-version v4 to match it\n")
     if many or (not bulk and bucket.endswith("--x-s3")):  # calls to S3 itself: the profile's ca_bundle too
         _configure_http(options, resolved.ca_bundle.value)
     if not post:
@@ -498,19 +515,20 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         if marker in details.url:  # an S3 Express session token: as secret as any other
             hidden.append(details.url.split(marker, 1)[1].split("&", 1)[0])
         _debug_steps(err, details.canonical_request, details.string_to_sign, hidden)
+    details_url = in_aws_order(details.url)
     headers = dict(parts.headers)
     if output == "json":
         import json
 
         ends = min(details.signed_at + expires_in, credentials_expire or details.signed_at + expires_in)
-        out.write(json.dumps({"url": details.url, "method": method, "expires_at": _iso(ends), "headers": headers,
+        out.write(json.dumps({"url": details_url, "method": method, "expires_at": _iso(ends), "headers": headers,
                               "credentials_expire_at": _iso(credentials_expire) if credentials_expire else None},
                              indent=2, ensure_ascii=False) + "\n")
     elif output == "curl":
-        out.write(_curl(method, details.url, headers, key, part=options.get("part_number"),
+        out.write(_curl(method, details_url, headers, key, part=options.get("part_number"),
                         key_file=options.get("sse_c_key_file")) + "\n")
     else:
-        out.write(details.url + "\n")
+        out.write(details_url + "\n")
     return ExitCode.OK
 
 
@@ -535,14 +553,39 @@ def _unsigned_url(resolved: Any, bucket: str, key: str, parts: Any, out: TextIO)
     placeholder = Credentials("UNSIGNED", "-")  # the address needs no key: nothing is signed
     try:
         prefix = Presigner(placeholder, **kwargs).endpoint(bucket).url_prefix
-        from ._presigner import _checked_key
+        from ._checks import checked_key
 
-        path = encode_path(_checked_key(key))
+        path = encode_path(checked_key(key))
     except InvalidRequestError as exc:
         raise UsageError(str(exc)) from None
     query = "&".join(f"{encode_query_component(k)}={encode_query_component(v)}" for k, v in parts.params)
     out.write(prefix + path + (f"?{query}" if query else "") + "\n")
     return ExitCode.OK
+
+
+# The order in which aws s3 presign (AWS CLI v2, whose CRT signer writes the query) lists the
+# signing parameters; S3 reads them in any order (the canonical query is sorted), scripts that
+# compare URLs do not.
+_AWS_ORDER_V4 = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+                 "X-Amz-Security-Token", "X-Amz-S3session-Token")
+_AWS_ORDER_V4A = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires",
+                  "X-Amz-Security-Token", "X-Amz-Region-Set")
+
+
+def in_aws_order(url: str) -> str:
+    """``url`` with its signing parameters in AWS CLI v2's order, the others where they were:
+    the session token after X-Amz-SignedHeaders (SigV4); SignedHeaders before Expires and the
+    region set last (SigV4A). The signature does not change: the canonical query is sorted."""
+    head, mark, query = url.partition("?")
+    if not mark or "X-Amz-Algorithm=" not in query:
+        return url
+    fields = query.split("&")
+    order = _AWS_ORDER_V4A if "X-Amz-Region-Set=" in query else _AWS_ORDER_V4
+    slots = [i for i, field in enumerate(fields) if field.partition("=")[0] in order]
+    ranked = sorted((fields[i] for i in slots), key=lambda field: order.index(field.partition("=")[0]))
+    for i, field in zip(slots, ranked):
+        fields[i] = field
+    return head + "?" + "&".join(fields)
 
 
 def _express_sessions(bucket: str | None) -> Any:
