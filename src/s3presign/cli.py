@@ -433,15 +433,6 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
                 raise UsageError(f"no bucket in {uri!r}: give s3://BUCKET/PREFIX/")
         elif not bulk:
             bucket, key = parse_s3_uri(str(uri))
-            if bucket[:4] == "arn:":  # an ARN that names no access point is a bad argument, before credentials
-                from ._arn import parse_arn
-
-                try:
-                    parse_arn(bucket)
-                except InvalidRequestError:
-                    # AWS CLI v2's order: a missing profile (253) is reported first, then the ARN (252)
-                    resolve(profile=options.get("profile"), region=options.get("region"), sign=False)
-                    raise
         if post:
             fields, conditions = post_parts(options)
         else:
@@ -449,6 +440,15 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     except (ConfigurationError, InvalidRequestError) as exc:
         raise UsageError(str(exc)) from None
 
+    if not many and bucket[:4] == "arn:":  # an ARN that names no access point: a bad argument, before credentials
+        from ._arn import parse_arn
+
+        try:
+            parse_arn(bucket)
+        except InvalidRequestError as exc:
+            # AWS CLI v2's order: a missing profile (253) is reported first, then the ARN (252)
+            resolve(profile=options.get("profile"), region=options.get("region"), sign=False)
+            raise UsageError(str(exc)) from None
     _configure_http(options)  # before resolving: credential sources may call a service
     try:
         resolved = resolve(profile=options.get("profile"), region=options.get("region"),
