@@ -24,11 +24,12 @@ __version__ = "0.1.0"
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._boto3 import from_boto3, patch_boto3
     from ._cloudfront import CloudFrontSigner
 del TYPE_CHECKING  # not a public name
 
 # Names loaded on first use (PEP 562): their modules stay off the start-up path.
-_LAZY = {"CloudFrontSigner": "._cloudfront"}
+_LAZY = {"CloudFrontSigner": "._cloudfront", "from_boto3": "._boto3", "patch_boto3": "._boto3"}
 
 
 def __getattr__(name: str) -> object:
@@ -66,7 +67,9 @@ __all__ = [
     "Verification",
     "__version__",
     "explain",
+    "from_boto3",
     "inspect",
+    "patch_boto3",
     "presign",
     "verify",
 ]
