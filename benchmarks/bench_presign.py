@@ -1,6 +1,6 @@
 """Single-threaded presign throughput, side by side, in one run on the same keys.
 
-    python benchmarks/bench_presign.py [--keys N] [--rounds R] [--sample N] [--addresses-only]
+    python benchmarks/bench_presign.py [--keys N] [--rounds R] [--sample N] [--addresses-only] [--against DIR]
 
 Plain GET, SigV4, static credentials, one bucket, two key sets (``_keys.py``): a mixed set (one in
 ten with a space or accented letter) and Hive-style partitioned keys (``=`` in every folder, 10% non-ASCII, some spaces). Each
@@ -271,6 +271,108 @@ def column_vs_list(keys: list[str], rounds: int) -> float | None:
     return median(ratios)
 
 
+def load_base(checkout: str) -> Any:
+    """Another version of s3presign (a checkout's ``src/s3presign``), imported as ``s3presign_base``
+    beside this one, so both are timed in one process on the same keys."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(checkout) / "src" / "s3presign"
+    spec = importlib.util.spec_from_file_location("s3presign_base", root / "__init__.py",
+                                                  submodule_search_locations=[str(root)])
+    assert spec is not None and spec.loader is not None, f"no s3presign package under {root}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["s3presign_base"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def paired(first: Callable[[Any], object], second: Callable[[Any], object], blocks: list[Any],
+           rounds: int) -> float:
+    """Time of ``second`` over time of ``first``: the median over rounds of the median per-block
+    ratio, the two run back to back on each block, who goes first alternating."""
+    from statistics import median
+
+    def timed(run: Callable[[Any], object], block: Any) -> float:
+        start = time.perf_counter()
+        run(block)
+        return time.perf_counter() - start
+
+    first(blocks[0])
+    second(blocks[0])  # warm both
+    ratios = []
+    for _ in range(rounds):
+        block_ratios = []
+        for number, block in enumerate(blocks):
+            if number % 2:
+                a, b = timed(first, block), timed(second, block)
+            else:
+                b, a = timed(second, block), timed(first, block)
+            block_ratios.append(b / a)
+        ratios.append(median(block_ratios))
+    return median(ratios)
+
+
+def against(checkout: str, keys: list[str], rounds: int) -> None:
+    """This version against another (``--against DIR``), side by side in one process: ``presign``
+    and ``presign_many``, a store preset against a plain signer, and ``presign_array`` against
+    ``presign_many`` with the garbage collector on while the process holds a large heap (a
+    200,000-key list and its (bucket, key) pairs, as a data job does)."""
+    import gc
+
+    import s3presign
+
+    base = load_base(checkout)
+    new, old = (module.Presigner(module.Credentials(AKID, SECRET), region=REGION) for module in (s3presign, base))
+    store_new, store_old = (module.Presigner.for_provider("minio", module.Credentials(AKID, SECRET), region=REGION,
+                                                          endpoint_url="http://127.0.0.1:9000")
+                            for module in (s3presign, base))
+    blocks = [keys[i:i + 2000] for i in range(0, len(keys), 2000)]
+    print(f"\n# this tree against {checkout} (time ratio new / old, median of {rounds} rounds of "
+          f"back-to-back blocks of 2,000 keys; below 1 is faster)\n")
+    print("| case | time ratio |")
+    print("|---|---:|")
+
+    def one(signer: Any) -> Callable[[list[str]], object]:
+        return lambda block: [signer.presign(BUCKET, k) for k in block]
+
+    def many(signer: Any) -> Callable[[list[str]], object]:
+        return lambda block: list(signer.presign_many((BUCKET, k) for k in block))
+
+    rows = {
+        "presign": paired(one(old), one(new), blocks, rounds),
+        "presign_many": paired(many(old), many(new), blocks, rounds),
+        "presign, store preset (minio)": paired(one(store_old), one(store_new), blocks, rounds),
+        "store preset / plain signer, this tree": paired(one(new), one(store_new), blocks, rounds),
+        "store preset / plain signer, base": paired(one(old), one(store_old), blocks, rounds),
+    }
+    for name, ratio in rows.items():
+        print(f"| {name} | {ratio:.3f} |")
+    try:
+        import pyarrow as pa
+    except ImportError:
+        print("(missing) pyarrow: presign_array not measured")
+        return
+    import importlib
+
+    heap = [f"held/{i:07d}.parquet" for i in range(200_000)]
+    held = [(BUCKET, key) for key in heap]  # noqa: F841 (kept alive: the large heap)
+    gc.enable()
+    columns = [pa.array(keys[i:i + 10_000]) for i in range(0, len(keys), 10_000)]
+    lists = {id(c): c.to_pylist() for c in columns}
+    print()
+    print(f"| presign_array / presign_many, collector on, {len(heap):,} keys and pairs held "
+          "(blocks of 10,000 keys) | time ratio |")
+    print("|---|---:|")
+    for label, module, signer in (("this tree", s3presign, new), ("base", base, old)):
+        arrow = importlib.import_module(module.__name__ + ".arrow")
+        ratio = paired(lambda column, s=signer: list(s.presign_many((BUCKET, k) for k in lists[id(column)])),
+                       lambda column, s=signer, a=arrow: a.presign_array(s, column, bucket=BUCKET),
+                       columns, rounds)
+        print(f"| {label} | {ratio:.3f} |")
+    del held
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keys", type=int, default=20_000, help="keys every contender signs")
@@ -279,7 +381,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--addresses-only", action="store_true",
                         help="only the access point / SigV4A / S3 Express rows")
+    parser.add_argument("--against", metavar="DIR",
+                        help="only compare this tree with another checkout of s3presign, side by side")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, readme_keys(args.keys), max(args.rounds, 5))
+        return 0
     if args.addresses_only:
         address_rows(readme_keys(args.keys), args.rounds)
         return 0

@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from s3presign import Presigner
-from s3presign._presigner import _rebuild
+from s3presign._signer import Signer, _rebuild
 
 __all__ = ["CountingPresigner", "arrivals"]
 
@@ -25,7 +25,7 @@ class CountingPresigner(Presigner):
     @classmethod
     def wrap(cls, signer: Presigner, log: str) -> CountingPresigner:
         copy = cls.__new__(cls)
-        for name in Presigner.__slots__:
+        for name in Signer.__slots__:
             setattr(copy, name, getattr(signer, name))
         copy._log = log
         return copy

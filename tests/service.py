@@ -83,6 +83,7 @@ addressing_style = "path"
 [server]
 cors_origins = ["{origin}"]
 audit_log = "audit.jsonl"
+failed_auth_burst = 1000  # the suite's own refusals must not lock 127.0.0.1 out
 
 [[clients]]
 name = "web"
@@ -176,11 +177,12 @@ def service_env(store: Server, home: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def run_service(policy: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``s3presign serve --config POLICY --port 0``; yields its URL once it listens, then SIGTERMs it."""
+def run_service(policy: Path, env: dict[str, str], log: Path,
+                extra: list[str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``s3presign serve --config POLICY --port 0 [EXTRA...]``; yields its URL once it listens, then SIGTERMs it."""
     with log.open("wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "s3presign", "serve", "--config", str(policy),
-                                    "--host", "127.0.0.1", "--port", "0"],
+                                    "--host", "127.0.0.1", "--port", "0", *(extra or [])],
                                    stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=policy.parent)
         try:
             deadline = time.monotonic() + 30

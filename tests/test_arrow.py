@@ -43,9 +43,9 @@ def test_columns_encoded_whole_agree_with_botocore(monkeypatch: pytest.MonkeyPat
     character, '%', a newline (a key may hold one), S3's longest keys; sliced arrays, large and
     view strings, nulls, slices that need different escapes; several buckets and bad rows take
     the row path."""
-    from s3presign import _presigner, arrow
+    from s3presign import _signer, arrow
 
-    monkeypatch.setattr(_presigner, "_time", lambda: 1795780800.0)  # every URL in the same second
+    monkeypatch.setattr(_signer, "_time", lambda: 1795780800.0)  # every URL in the same second
     monkeypatch.setattr(arrow, "_ENCODE_SLICE", 1500)  # smaller slices, so a test can hold several
     monkeypatch.setattr(arrow, "_SLICE", 512)
     signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")

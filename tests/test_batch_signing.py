@@ -1,8 +1,8 @@
-"""The batch form of the fast path (``Presigner._presign_keys``) and what is built on it:
+"""The batch form of the fast path (``Signer.presign_keys``) and what is built on it:
 ``presign_many``, the command's one-bucket blocks and Arrow columns.
 
 Expected URLs come from botocore at the same signing time (the signer's clock is pinned by
-replacing ``_presigner._time``, botocore's by ``botocore_reference.pinned_clock``), and a real
+replacing ``_signer._time``, botocore's by ``botocore_reference.pinned_clock``), and a real
 server (SeaweedFS) serves what the batch signs.
 """
 
@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from s3presign import Credentials, InvalidRequestError, Presigner, RefreshableCredentials
-from s3presign import _presigner
+from s3presign import _signer
 
 from . import botocore_reference as ref
 from .dataset import dataset, fetch_all, signer_for  # noqa: F401 - dataset is a fixture
@@ -56,7 +56,7 @@ def pinned(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     def clock() -> float:
         return readings.pop(0) if len(readings) > 1 else readings[0]
 
-    monkeypatch.setattr(_presigner, "_time", clock)
+    monkeypatch.setattr(_signer, "_time", clock)
     yield readings
 
 
@@ -78,7 +78,7 @@ def test_batch_agrees_with_botocore(pinned: list[float], settings: dict[str, str
     session_token = settings.get("session_token")
     kwargs = {k: v for k, v in settings.items() if k != "session_token"}
     signer = Presigner(Credentials("AKIDEXAMPLE", SECRET, session_token=session_token), **kwargs)  # type: ignore[arg-type]
-    urls = signer._presign_keys("my-bucket", KEYS, method, 900)
+    urls = signer.presign_keys("my-bucket", KEYS, method, 900)
     assert len(urls) == len(KEYS)
     for key, url in zip(KEYS, urls, strict=True):
         theirs = _botocore(url, "my-bucket", key, method, 900, access_key_id="AKIDEXAMPLE",
@@ -91,7 +91,7 @@ def test_the_clock_is_read_again_every_512_keys(pinned: list[float]) -> None:
     signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
     keys = [f"year=2026/part-{i:05d}.parquet" for i in range(1100)]
     pinned[:] = [NOW.timestamp(), NOW.timestamp() + 1, NOW.timestamp() + 2]  # one reading per 512 keys
-    urls = signer._presign_keys("my-bucket", keys)
+    urls = signer.presign_keys("my-bucket", keys)
     dates = [url.split("X-Amz-Date=")[1][:16] for url in urls]
     assert dates[:512] == ["20261127T120000Z"] * 512
     assert dates[512:1024] == ["20261127T120001Z"] * 512
@@ -121,8 +121,8 @@ def test_rotated_credentials_are_used_from_the_next_run_of_512(pinned: list[floa
     signer = Presigner(source, region="eu-west-1")
     pinned[:] = [NOW.timestamp(), NOW.timestamp() + 3400]  # the second run is 200 s before expiry
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_presigner, "_time", signer_clock)
-        urls = signer._presign_keys("my-bucket", [f"k={i}/x" for i in range(600)])
+        patch.setattr(_signer, "_time", signer_clock)
+        urls = signer.presign_keys("my-bucket", [f"k={i}/x" for i in range(600)])
     first = {url.split("X-Amz-Credential=")[1].split("%2F")[0] for url in urls[:512]}
     second = {url.split("X-Amz-Credential=")[1].split("%2F")[0] for url in urls[512:]}
     assert first == {"ASIAROTATED1"} and second == {"ASIAROTATED2"}
@@ -140,9 +140,9 @@ def test_rotated_credentials_are_used_from_the_next_run_of_512(pinned: list[floa
 ])
 def test_a_bad_key_raises_what_presign_raises(pinned: list[float], key: object, message: str) -> None:
     signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
-    signer._presign_keys("my-bucket", ["year=2026/warm-the-cache"])
+    signer.presign_keys("my-bucket", ["year=2026/warm-the-cache"])
     with pytest.raises(InvalidRequestError, match=message):
-        signer._presign_keys("my-bucket", ["year=2026/fine", key])  # type: ignore[list-item]
+        signer.presign_keys("my-bucket", ["year=2026/fine", key])  # type: ignore[list-item]
     with pytest.raises(InvalidRequestError, match=message):
         signer.presign("my-bucket", key)  # type: ignore[arg-type]
 
@@ -150,15 +150,15 @@ def test_a_bad_key_raises_what_presign_raises(pinned: list[float], key: object, 
 def test_method_and_expiry_are_checked_once(pinned: list[float]) -> None:
     signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
     with pytest.raises(InvalidRequestError, match="invalid HTTP method"):
-        signer._presign_keys("my-bucket", ["a"], "POST")
+        signer.presign_keys("my-bucket", ["a"], "POST")
     with pytest.raises(InvalidRequestError, match="invalid expiry"):
-        signer._presign_keys("my-bucket", ["a"], "GET", 604801)
-    assert signer._presign_keys("my-bucket", [], "GET") == []
+        signer.presign_keys("my-bucket", ["a"], "GET", 604801)
+    assert signer.presign_keys("my-bucket", [], "GET") == []
 
 
 def test_sigv2_and_other_region_access_points_take_the_per_url_path(pinned: list[float]) -> None:
     v2 = Presigner(Credentials("AKIDEXAMPLE", SECRET), signature_version="v2")
-    for url in v2._presign_keys("my-bucket", ["a=1/b", "été 2026/c"]):
+    for url in v2.presign_keys("my-bucket", ["a=1/b", "été 2026/c"]):
         key = unquote(urlsplit(url).path[len("/"):])
         signed_at = datetime.fromtimestamp(int(parse_qs(urlsplit(url).query)["Expires"][0]) - 3600, timezone.utc)
         theirs = ref.presign("my-bucket", key, method="GET", expires_in=3600, now=signed_at,
@@ -167,7 +167,7 @@ def test_sigv2_and_other_region_access_points_take_the_per_url_path(pinned: list
         assert ref.parts(url) == ref.parts(theirs)
     signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
     arn = "arn:aws:s3:us-west-2:123456789012:accesspoint/my-ap"
-    url = signer._presign_keys(arn, ["year=2026/x"])[0]
+    url = signer.presign_keys(arn, ["year=2026/x"])[0]
     assert url.startswith("https://my-ap-123456789012.s3-accesspoint.us-west-2.amazonaws.com/year%3D2026/x?")
     assert "%2Fus-west-2%2Fs3%2Faws4_request" in url
 
@@ -209,7 +209,7 @@ def test_a_block_encoded_whole_agrees_with_botocore(pinned: list[float], monkeyp
     signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), **settings)  # type: ignore[arg-type]
     keys = [*KEYS[:-2], *TRICKY] * 2
     with monkeypatch.context() as patch:  # the block must not fall back to encoding key by key
-        patch.setattr(Presigner, "_presign_keys", lambda *a, **k: pytest.fail("encoded key by key"))
+        patch.setattr(Presigner, "presign_keys", lambda *a, **k: pytest.fail("encoded key by key"))
         result = format_chunk(signer, _block(keys), 1, method="GET", expires_in=3600, fmt="url", keep_going=False)
     assert not result.errors and result.count == len(keys)
     _agree(result.data.decode().splitlines(), keys, **settings)
@@ -290,7 +290,7 @@ def test_presign_many_mixes_buckets_uris_and_pairs(pinned: list[float]) -> None:
 
 def test_seaweedfs_serves_batch_signed_urls(seaweedfs: Server, dataset: list[str]) -> None:
     signer = signer_for(seaweedfs)
-    assert fetch_all(signer._presign_keys(seaweedfs.bucket, dataset)) == [k.encode() for k in dataset]
+    assert fetch_all(signer.presign_keys(seaweedfs.bucket, dataset)) == [k.encode() for k in dataset]
     many = list(signer.presign_many(f"s3://{seaweedfs.bucket}/{k}" for k in dataset))
     assert fetch_all(many) == [k.encode() for k in dataset]
 
@@ -321,8 +321,8 @@ def test_store_limits_hold_for_batches(pinned: list[float], name: str) -> None:
     with pytest.raises(InvalidRequestError, match=f"{title} presigned URLs last at most"):
         signer.presign("bkt", "k", expires_in=too_long)
     with pytest.raises(InvalidRequestError, match=f"{title} presigned URLs last at most"):
-        signer._presign_keys("bkt", ["a=1/k", "b"], "GET", too_long)
+        signer.presign_keys("bkt", ["a=1/k", "b"], "GET", too_long)
     with pytest.raises(InvalidRequestError, match=f"{title} presigned URLs last at most"):
         list(signer.presign_many([("bkt", "k")], expires_in=too_long))
     with pytest.raises(InvalidRequestError, match=f"{title} presigned URLs last at most"):
-        signer._presign_paths("bkt", ["a%3D1/k", "b"], "GET", too_long)
+        signer.presign_paths("bkt", ["a%3D1/k", "b"], "GET", too_long)

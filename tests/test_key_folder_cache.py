@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 
 from s3presign import Credentials, InvalidRequestError, Presigner
-from s3presign import _presigner
+from s3presign import _signer
 
 from . import botocore_reference as ref
 
@@ -63,13 +63,13 @@ def test_lone_surrogate_in_a_folder_is_refused_and_not_cached() -> None:
     for _ in range(2):
         with pytest.raises(InvalidRequestError, match="lone surrogate"):
             signer.presign("my-bucket", "bad\udcff=1/name", now=NOW)
-    assert "bad\udcff=1" not in _presigner._encoded_folders
+    assert "bad\udcff=1" not in _signer._encoded_folders
 
 
 def test_cache_stays_bounded() -> None:
     signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
-    for i in range(_presigner._MAX_CACHED_FOLDERS + 10):
+    for i in range(_signer._MAX_CACHED_FOLDERS + 10):
         signer.presign("my-bucket", f"day={i}/x", now=NOW)
-    assert len(_presigner._encoded_folders) <= _presigner._MAX_CACHED_FOLDERS
+    assert len(_signer._encoded_folders) <= _signer._MAX_CACHED_FOLDERS
     url = signer.presign("my-bucket", "day=5/x", now=NOW)  # evicted folders come back right
     assert url.split("?")[0] == "https://my-bucket.s3.eu-west-1.amazonaws.com/day%3D5/x"

@@ -369,8 +369,9 @@ def _serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 def test_serve_usage_and_configuration_errors(service: Service, tmp_path: Path) -> None:
     env = service_env(service.store, tmp_path)
     done = _serve(env=env)
-    assert (done.returncode, done.stderr) == (252, "s3presign: error: give the policy file: usage: s3presign serve "
-                                                   "--config FILE [--host 127.0.0.1] [--port 8080]\n")
+    assert done.returncode == 252
+    assert done.stderr.startswith("s3presign: error: give the policy file: usage: s3presign serve "
+                                  "--config FILE [--host 127.0.0.1] [--port 8080] [--workers 1] ")
     assert _serve("--config", str(service.policy), "--port", "http", env=env).returncode == 252
     bad = tmp_path / "bad.toml"
     bad.write_text(service.policy.read_text().replace('methods = ["GET"]', 'methods = ["GET", "PATCH"]'))

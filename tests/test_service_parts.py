@@ -178,6 +178,58 @@ def test_audit_lines_never_split(tmp_path: Path) -> None:
     assert os.stat(tmp_path / "a.jsonl").st_mode & 0o777 == 0o600
 
 
+@pytest.mark.parametrize(("change", "message"), [
+    (("[server]", "[server]\nfailed_auth_rate = nan"), "failed_auth_rate in [server] must be a number, at least 0.001, not nan"),
+    (('addressing_style = "path"', 'addressing_style = "path"\ntimeout = inf'), "timeout in [s3] must be a number, at least 0.1, not inf"),
+    (('name = "web"', 'name = "web"\nrate_limit = nan'), "rate_limit in [[clients]] 'web' must be a number, at least 0.001, not nan"),
+    (('name = "web"', 'name = "web"\nrate_limit = -1.0'), "rate_limit in [[clients]] 'web' must be a number, at least 0.001, not -1.0"),
+    (("[server]", "[server]\njwt_leeway = 301"), "jwt_leeway in [server] must be at most 300 seconds (it stretches every token's life)"),
+    (('bucket = "uploads"', 'bucket = "Uploads_2026"'), "bucket in [[rules]] #1: 'Uploads_2026' is not a name S3 gives buckets"),
+    (('bucket = "uploads"', 'bucket = "ab"'), "bucket in [[rules]] #1: 'ab' is not a name S3 gives buckets"),
+    (('bucket = "uploads"', 'bucket = "a..b"'), "bucket in [[rules]] #1: 'a..b' is not a name S3 gives buckets"),
+    (('bucket = "uploads"', 'bucket = "192.168.10.1"'), "bucket in [[rules]] #1: '192.168.10.1' is not a name S3 gives buckets"),
+    (('bucket = "uploads"', 'bucket = "-uploads"'), "bucket in [[rules]] #1: '-uploads' is not a name S3 gives buckets"),
+    (('token_sha256 = "TOKEN_HASH"', 'jwt_secret_env = "J"\njwt_claim = "exp"'),
+     "jwt_claim in [[clients]] 'web': 'exp' cannot name a caller"),
+    (('token_sha256 = "TOKEN_HASH"', 'jwt_secret_env = "J"\njwt_claim = "a b"'),
+     "jwt_claim in [[clients]] 'web': 'a b' cannot name a caller"),
+    (('token_sha256 = "TOKEN_HASH"', 'jwt_secret_env = "J"\n[[clients]]\nname = "twin"\njwt_secret_env = "J"'),
+     "[[clients]] 'twin' has the same JWT secret as another client"),
+    (("[server]", '[limits]\nredis_url = "http://x"\n[server]'),
+     "redis_url in [limits] must be a redis://HOST:PORT/DB (or rediss://, unix://) URL"),
+])
+def test_policy_numbers_names_and_secrets_are_checked(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(ConfigFileError) as caught:
+        _policy(ISSUE_EXAMPLE.replace(*change, 1), env={"J": SECRET})
+    assert str(caught.value).startswith(f"p.toml: {message}"), str(caught.value)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b'[s3]\nregion = "us-east-1\xff"\n', "not UTF-8 text"),
+    (b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested too deeply"),
+])
+def test_unreadable_policy_files_are_one_line_and_exit_253(tmp_path: Path, content: bytes, message: str) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(content)
+    done = subprocess.run([sys.executable, "-m", "s3presign", "serve", "--config", str(bad)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 253, done.stderr
+    assert done.stderr.startswith(f"s3presign: error: {bad}: {message}") and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_the_jwt_leeway_is_configurable() -> None:
+    text = ISSUE_EXAMPLE.replace('token_sha256 = "TOKEN_HASH"', 'jwt_secret_env = "J"')
+    now = 1_800_000_000
+    late = make_jwt({"sub": "ann", "exp": now - 10}, SECRET)
+    assert authenticate(_policy(text, env={"J": SECRET}), late, now=now).identity == "ann"  # type: ignore[arg-type]
+    strict = _policy(text.replace("[server]", "[server]\njwt_leeway = 0"), env={"J": SECRET})
+    with pytest.raises(AuthError, match="the JWT has expired"):
+        authenticate(strict, late, now=now)  # type: ignore[arg-type]
+
+
 def test_policy_file_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigFileError, match=r"cannot read the policy file .*missing.toml: No such file"):
         load_policy(str(tmp_path / "missing.toml"))

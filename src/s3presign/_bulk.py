@@ -8,7 +8,7 @@ most 1,024 bytes, so no valid line comes near). A UTF-8 byte-order mark at the v
 dropped (Windows and Excel exports); blank and all-white-space lines are skipped.
 
 With ``jobs > 1`` and more than one block of input, turns go to worker processes (each with its
-own copy of the Presigner, which pickles), which read the input descriptor themselves when there
+own copy of the Signer, which pickles), which read the input descriptor themselves when there
 is one and write the output themselves, in turn order (see "worker processes" below): the parent
 neither reads, splits, decodes nor encodes lines, because with two cores every microsecond it
 spent per line would be one the workers do not get. Output order is input order.
@@ -21,14 +21,14 @@ from itertools import chain, islice
 
 from ._encoding import encode_path, encode_path_lines
 from ._errors import CredentialsError, Error
-from ._presigner import MAX_KEY_BYTES
+from ._checks import MAX_KEY_BYTES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from typing import Any, BinaryIO
 
-    from ._presigner import Presigner
+    from ._signer import Signer
 
     # A task for format_chunk: a block of whole lines (or a list of lines from a listing), the
     # number of its first line, and an error for that line instead (a line over MAX_LINE_BYTES).
@@ -42,13 +42,13 @@ READ_AHEAD = 512  # items presign_many holds at most
 MAX_LINE_BYTES = 1 << 16  # far beyond any s3:// URI S3 allows (bucket 63 + key 1,024 bytes)
 _BOM = b"\xef\xbb\xbf"
 
-def presign_many(signer: Presigner, items: Iterable[str | tuple[str, str]], *, method: str = "GET",
+def presign_many(signer: Signer, items: Iterable[str | tuple[str, str]], *, method: str = "GET",
                  expires_in: int = 3600) -> Iterator[str]:
     """Yield one URL per ``"s3://bucket/key"`` (or ``(bucket, key)``), lazily and in order.
 
     Items are taken in runs of 1, 2, 4, ... up to ``READ_AHEAD``: the first URL comes after
     the first item, and no more than ``READ_AHEAD`` items are held. A run of one bucket is
-    signed by ``Presigner._presign_keys`` (up to 1.25x the rate of URL by URL); a run holding a bad
+    signed by ``Signer.presign_keys`` (up to 1.25x the rate of URL by URL); a run holding a bad
     item is signed item by item, so every URL before the bad item is yielded before its error.
     """
     presign = signer.presign
@@ -62,7 +62,7 @@ def presign_many(signer: Presigner, items: Iterable[str | tuple[str, str]], *, m
             if set(map(len, pairs)) == {2}:
                 buckets, keys = zip(*pairs)
                 if buckets.count(buckets[0]) == len(buckets):
-                    urls = signer._presign_keys(buckets[0], keys, method, expires_in)
+                    urls = signer.presign_keys(buckets[0], keys, method, expires_in)
                 else:
                     urls = [presign(bucket, key, method, expires_in) for bucket, key in pairs]
         except CredentialsError:
@@ -261,7 +261,7 @@ def _text_lines(data: bytes | list[bytes]) -> tuple[list[str], bool, bool]:
     return text.split("\n"), False, suspect
 
 
-def format_chunk(signer: Presigner, data: bytes | list[bytes], first_line: int, *, method: str, expires_in: int,
+def format_chunk(signer: Signer, data: bytes | list[bytes], first_line: int, *, method: str, expires_in: int,
                  fmt: str, keep_going: bool, params: list[tuple[str, str]] | None = None,
                  headers: list[tuple[str, str]] | None = None, error: str | None = None) -> ChunkResult:
     """Presign and format one task: a block of whole lines (``bytes``) or a list of lines."""
@@ -279,9 +279,9 @@ def format_chunk(signer: Presigner, data: bytes | list[bytes], first_line: int, 
                 if params or headers:
                     return _result([presign(bucket, key, method, expires_in) for key in _block_keys(data, prefix)],
                                    [], False)
-                if signer._signs_paths(bucket) and (paths := _block_paths(data, prefix)) is not None:
-                    return _result(signer._presign_paths(bucket, paths, method, expires_in), [], False)
-                return _result(signer._presign_keys(bucket, _block_keys(data, prefix), method, expires_in), [], False)
+                if signer.signs_paths(bucket) and (paths := _block_paths(data, prefix)) is not None:
+                    return _result(signer.presign_paths(bucket, paths, method, expires_in), [], False)
+                return _result(signer.presign_keys(bucket, _block_keys(data, prefix), method, expires_in), [], False)
             except CredentialsError:
                 raise  # not a line's fault (refreshing failed): stops the run, exit 253
             except Error:
@@ -428,7 +428,7 @@ class _Ring:
         return tasks
 
 
-def _format_turn(signer: Presigner, settings: dict[str, Any], tasks: list[Task]) -> ChunkResult:
+def _format_turn(signer: Signer, settings: dict[str, Any], tasks: list[Task]) -> ChunkResult:
     """One turn's output: its tasks formatted, up to the first that stops the run."""
     results = []
     for data, first_line, error in tasks:
@@ -441,7 +441,7 @@ def _format_turn(signer: Presigner, settings: dict[str, Any], tasks: list[Task])
                        [e for r in results for e in r.errors], any(r.stopped for r in results))
 
 
-def _worker(signer: Presigner, settings: dict[str, Any], source: _Fed | _Ring, reports: Any, token_in: Any,
+def _worker(signer: Signer, settings: dict[str, Any], source: _Fed | _Ring, reports: Any, token_in: Any,
             token_out: Any, fd: int) -> None:
     """Take turns, sign them, write them when the write token comes, until there are no more.
 
@@ -492,7 +492,7 @@ def _worker(signer: Presigner, settings: dict[str, Any], source: _Fed | _Ring, r
     reports.send(None)
 
 
-def _stream_in_workers(signer: Presigner, jobs: int, settings: dict[str, Any], out_fd: int,
+def _stream_in_workers(signer: Signer, jobs: int, settings: dict[str, Any], out_fd: int,
                        report: Callable[[int, list[tuple[int, str]]], object], *,
                        tasks: Iterator[Task] | None = None, in_fd: int | None = None,
                        cutter: _Cutter | None = None) -> None:
@@ -626,7 +626,7 @@ def _input_fd(source: Any) -> int | None:
         return None
 
 
-def stream(signer: Presigner, source: BinaryIO, write: Callable[[bytes], object], *, method: str, expires_in: int,
+def stream(signer: Signer, source: BinaryIO, write: Callable[[bytes], object], *, method: str, expires_in: int,
            fmt: str, keep_going: bool, jobs: int, on_error: Callable[[int, str], object],
            on_progress: Callable[[int], object] | None = None, params: list[tuple[str, str]] | None = None,
            headers: list[tuple[str, str]] | None = None, out_fd: int | None = None) -> tuple[int, int]:

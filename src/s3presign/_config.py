@@ -30,7 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Refetch", "Resolved", "Setting", "parse_config", "resolve", "secrets_for"]
+__all__ = ["Refetch", "Resolved", "Setting", "apply_preset", "parse_config", "resolve", "secrets_for"]
 
 CREDENTIAL_PROCESS_TIMEOUT = 60.0  # seconds; S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT overrides
 CREDENTIAL_PROCESS_MAX_OUTPUT = 1 << 20  # bytes on stdout; its JSON is a few hundred
@@ -214,7 +214,7 @@ class Resolved:
             value = setting.value
             refreshing = ""
             if isinstance(value, RefreshableCredentials):
-                value, refreshing = value._fresh[1], ", refreshed before it expires"
+                value, refreshing = value.current, ", refreshed before it expires"
             if isinstance(value, Credentials):
                 token = ", with a session token" if value.session_token else ""
                 value = f"access key id {value.access_key_id}{token}{refreshing}"
@@ -310,8 +310,6 @@ def resolve(
     out.store = (Setting(provider, "--provider") if provider is not None
                  else from_profile("s3presign_provider") or Setting(None, "not set"))
     if out.store.value is not None:
-        from ._stores import apply_preset
-
         apply_preset(out)
     out.credentials = _credentials(env, files, name, section, where, explicit_profile=profile is not None,
                                    region=out.region.value if isinstance(out.region.value, str) else None)
@@ -576,6 +574,42 @@ def _run_bounded(argv: list[str], env: Mapping[str, str], timeout: float, max_by
     return returncode, None if too_much else bytes(out), bytes(err)
 
 
+def apply_preset(resolved: Resolved) -> None:
+    """Fill a ``Resolved`` from its store's preset, each value with its source for
+    ``--debug`` ("preset r2: https://{account_id}.r2.cloudflarestorage.com"). A refusal is a
+    ``StoreSettingError`` whose ``from_flag`` says whether the command line caused it (exit 252)."""
+    from ._stores import StoreSettingError, get_store, shape
+
+    provider = resolved.store
+    try:
+        store = get_store(str(provider.value))
+        resolved.store = Setting(store, provider.source)
+        given = {"region": resolved.region, "endpoint_url": resolved.endpoint_url, "account_id": resolved.account_id}
+        style = resolved.addressing_style
+        chosen = shape(store, region=_text(resolved.region), endpoint_url=_text(resolved.endpoint_url),
+                       addressing_style=None if style.source == "default" else str(style.value),
+                       account_id=_text(resolved.account_id))
+        if resolved.signature_version.value == "v2" and store.sigv2 is False:
+            given["signature_version"] = resolved.signature_version
+            source = resolved.signature_version.source
+            where = "" if source.startswith("--") else f" ({source})"
+            raise StoreSettingError(f"{store.title} accepts SigV4 only: drop signature version v2{where}",
+                                    setting="signature_version")
+    except StoreSettingError as exc:
+        setting = given.get(exc.setting) if "given" in locals() else None
+        source = setting.source if setting is not None and setting.value is not None else provider.source
+        if exc.setting == "addressing_style":
+            source = resolved.addressing_style.source
+        exc.from_flag = source.startswith("--")
+        raise
+    for name, (value, why) in chosen.items():
+        setattr(resolved, name, Setting(value, why))
+
+
+def _text(setting: Setting) -> str | None:
+    return None if setting.value is None else str(setting.value)
+
+
 def secrets_for(access_key_id: str, *, profile: str | None = None, env: Mapping[str, str] | None = None,
                 ) -> list[tuple[str, str]]:
     """Every local secret for ``access_key_id``: the environment, the resolved profile, and static keys
@@ -588,7 +622,7 @@ def secrets_for(access_key_id: str, *, profile: str | None = None, env: Mapping[
         resolved = resolve(profile=profile, env=env).credentials
         creds = resolved.value
         if isinstance(creds, RefreshableCredentials):
-            creds = creds._fresh[1]
+            creds = creds.current
         if isinstance(creds, Credentials) and creds.access_key_id == access_key_id:
             found.append((resolved.source, creds.secret_access_key))
     except (ConfigurationError, CredentialsError):

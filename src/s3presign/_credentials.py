@@ -183,6 +183,28 @@ class RefreshableCredentials:
             return creds
         return self._due()
 
+    @property
+    def current(self) -> Credentials | None:
+        """The snapshot held now, never refreshed (None before the first fetch): for reprs and ``--debug``."""
+        return self._fresh[1]
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock the refresh windows are read on (epoch seconds): ``time.time`` unless one was given."""
+        return self._clock
+
+    def for_url(self, url_ends: float) -> Credentials:
+        """The credentials to sign a URL valid until ``url_ends`` (epoch seconds): ``credentials``, or,
+        with ``refresh_for_url_lifetime``, fresher ones when those would end the URL early."""
+        return self._for_lifetime(self.credentials, url_ends)
+
+    def steady_until(self, creds: Credentials, clock: Callable[[], float]) -> float:
+        """Until when a signer reading ``clock`` may keep signing with ``creds`` without asking again:
+        the hot path's deadline while ``creds`` is the snapshot and ``clock`` is this source's own,
+        else minus infinity (ask on every call)."""
+        deadline, held = self._fresh
+        return deadline if held is creds and clock is self._clock else float("-inf")
+
     def refresh(self) -> Credentials:
         """Fetch now, whatever the windows say (blocking I/O); raises ``CredentialsError`` on failure."""
         with self._lock:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ._endpoints import Endpoint
-    from ._presigner import Presigner
+    from ._signer import Signer
 
 __all__ = ["REFRESH_MARGIN", "ExpressSessions", "cached_session_secret", "create_session", "default_cache_dir",
            "parse_session"]
@@ -74,7 +74,7 @@ class ExpressSessions:
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__init__(**state)  # type: ignore[misc]
 
-    def credentials_for(self, signer: Presigner, bucket: str, *, now: int, endpoint: Endpoint | None = None,
+    def credentials_for(self, signer: Signer, bucket: str, *, now: int, endpoint: Endpoint | None = None,
                         ) -> Credentials:
         """The bucket's session keys, valid for at least ``REFRESH_MARGIN`` seconds after ``now``."""
         if endpoint is None:
@@ -97,7 +97,7 @@ class ExpressSessions:
                 self._sessions[key] = held
             return held
 
-    def remember(self, signer: Presigner, bucket: str, session: Credentials) -> None:
+    def remember(self, signer: Signer, bucket: str, session: Credentials) -> None:
         """Use session keys obtained elsewhere for ``bucket``: ``sessions.remember(signer, bucket, creds)``
         (``session.expires_at`` must be set)."""
         if session.expires_at is None:
@@ -206,7 +206,7 @@ def parse_session(body: bytes) -> Credentials:
     return _credentials(fields)
 
 
-def create_session(signer: Presigner, bucket: str, *, env: Mapping[str, str] | None = None,
+def create_session(signer: Signer, bucket: str, *, env: Mapping[str, str] | None = None,
                    ca_bundle: str | None = None, timeout: float = 10.0) -> Credentials:
     """Call CreateSession for a directory bucket with the signer's own keys (SigV4, service s3express)."""
     from . import _sigv4

@@ -15,7 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-    from ._presigner import Presigner
+    from ._signer import Signer
 
 __all__ = ["error_detail", "keep", "list_keys"]
 
@@ -33,7 +33,7 @@ def keep(relative_key: str, filters: Sequence[tuple[str, str]]) -> bool:
     return included
 
 
-def list_keys(signer: Presigner, bucket: str, prefix: str, *, filters: Sequence[tuple[str, str]] = (),
+def list_keys(signer: Signer, bucket: str, prefix: str, *, filters: Sequence[tuple[str, str]] = (),
               page_size: int = 1000, fetch: Callable[[str], bytes] | None = None) -> Iterator[str]:
     """Yield every key under ``prefix`` that the filters keep, page by page."""
     import xml.etree.ElementTree as ET

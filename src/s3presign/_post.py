@@ -9,6 +9,10 @@ The ``policy`` field is the base64 of that JSON, and the signature is over that 
 hex HMAC-SHA256 under the day's SigV4 signing key, or base64 HMAC-SHA1 under the secret for
 SigV2. Field and condition order follow botocore's ``generate_presigned_post`` so the two give
 the same bytes.
+
+A wing: imports the pure layers (``_sigv4``, ``_sigv2``), the shared rules (``_checks``) and the
+ground; it signs with any ``Signer`` (whose ``begin`` checks the store's limits and the expiry),
+and never imports the signer or the front door at run time.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from binascii import b2a_base64
 
 from . import _sigv2, _sigv4
+from ._checks import checked_key
 from ._errors import InvalidRequestError
 
 TYPE_CHECKING = False
@@ -24,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from datetime import datetime
 
-    from ._presigner import Presigner
+    from ._signer import Signer
 
 __all__ = ["FILENAME", "PresignedPost", "check_condition", "presign_post"]
 
@@ -61,16 +66,14 @@ class PresignedPost:
         return f"PresignedPost(url={self.url!r}, fields={sorted(self.fields)!r})"
 
 
-def presign_post(signer: Presigner, bucket: str, key: str, *, expires_in: int = 3600,
+def presign_post(signer: Signer, bucket: str, key: str, *, expires_in: int = 3600,
                  conditions: Iterable[object] = (), fields: Mapping[str, str] | None = None,
                  now: datetime | None = None) -> PresignedPost:
     """Build the fields and policy for a form upload of ``key`` (see the module docstring)."""
-    from ._presigner import _check_expires_in, _checked_key, _epoch_second
-
-    _checked_key(key.replace(FILENAME, "f") if key.endswith(FILENAME) else key)
-    _check_expires_in(expires_in, signer.signature_version)
+    checked_key(key.replace(FILENAME, "f") if key.endswith(FILENAME) else key)
+    options = {"acl"} if fields and any(name.lower() == "acl" for name in fields) else set()
+    second, credentials = signer.begin("POST", expires_in, now, options=options)  # the store's limits, the expiry
     conditions = [check_condition(condition) for condition in conditions]
-    second = int(time.time()) if now is None else _epoch_second(now)
     endpoint = signer.endpoint(bucket)
     if bucket[:4] == "arn:" or endpoint.signing_service != "s3":
         # A form upload's policy names a bucket and is signed for one region: access points,
@@ -88,7 +91,6 @@ def presign_post(signer: Presigner, bucket: str, key: str, *, expires_in: int = 
         "expiration": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second + expires_in)),
         "conditions": rules,
     }
-    credentials = signer.credentials
     if signer.signature_version == "v4":
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
         scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region)
@@ -102,7 +104,7 @@ def presign_post(signer: Presigner, bucket: str, key: str, *, expires_in: int = 
         form.update(auth)
         rules.extend({name: value} for name, value in auth.items())
         form["policy"] = _encode(policy)
-        key_bytes = signer._signing_key(credentials, amz_date[:8], endpoint)  # cached per day
+        key_bytes = signer.signing_key(credentials, amz_date[:8], endpoint)  # cached per day
         form["x-amz-signature"] = _sigv4.signature(key_bytes, form["policy"])
     else:
         form["AWSAccessKeyId"] = credentials.access_key_id

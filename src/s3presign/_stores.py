@@ -18,21 +18,16 @@ they cannot be confused with credential providers.)
 
 from __future__ import annotations
 
+from ._checks import MAX_EXPIRES_IN, pairs
 from ._errors import ConfigurationError, InvalidRequestError
-from ._presigner import MAX_EXPIRES_IN, Presigner
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
-    from datetime import datetime
-
-    from ._credentials import Credentials
-    from ._post import PresignedPost
-    from ._presigner import PresignedRequest, SignedDetails
+    from collections.abc import Iterable, Mapping
     from typing import Any
 
-__all__ = ["STORES", "Store", "StorePresigner", "StoreSettingError", "apply_preset", "build", "for_store", "get_store",
-           "request_options", "shape", "table"]
+__all__ = ["STORES", "Store", "StoreSettingError", "get_store", "limits", "preset_settings", "request_options", "shape",
+           "table"]
 
 _SIGV4_LIMIT = "https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html"
 _NOT_DOCUMENTED = "not documented by the store: SigV4's 604800 s (7 days) applies"
@@ -81,6 +76,9 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.name!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (get_store, (self.name,))  # a signer pickles its preset by name
 
     @property
     def needs_endpoint(self) -> bool:
@@ -148,6 +146,15 @@ class Store:
             if option in self.unsupported:
                 raise InvalidRequestError(self.unsupported[option])
         return warnings
+
+    def check(self, *, method: str, expires_in: int, signature_version: str = "v4", addressing_style: str = "auto",
+              params: Iterable[tuple[str, str]] = (), headers: Iterable[tuple[str, str]] = (),
+              options: Iterable[str] = ()) -> list[str]:
+        """``check_request`` for a request's own parameters and headers (the signer's limit check):
+        ``get_store("r2").check(method="PUT", expires_in=600, headers=[("x-amz-acl", "private")])``."""
+        names = request_options(pairs(params), pairs(headers)) | set(options)
+        return self.check_request(method=method, expires_in=expires_in, signature_version=signature_version,
+                                  addressing_style=addressing_style, options=names)
 
 
 # Header and query names -> the option that makes them, so the library's requests are checked
@@ -465,150 +472,28 @@ def _check_region(store: Store, region: str) -> None:
                                     "(see the bucket's endpoint)", setting="region")
 
 
-# -- the signer --------------------------------------------------------------------------------
+# -- the signer's settings ------------------------------------------------------------------------
 
 
-class StorePresigner(Presigner):
-    """A ``Presigner`` that also refuses what its store refuses, e.g.
-    ``Presigner.for_provider("r2", creds, account_id="abc").presign_post(...)`` raises ``InvalidRequestError``."""
-
-    __slots__ = ("_store",)
-
-    def __init__(self, credentials: Credentials, *, store: Store, **settings: Any) -> None:
-        super().__init__(credentials, **settings)
-        self._store = store
-
-    @property
-    def store(self) -> Store:
-        """The preset this signer follows."""
-        return self._store
-
-    def _check(self, method: str, expires_in: int, params: Any = None, headers: Any = None) -> None:
-        from ._presigner import _pairs
-
-        self._store.check_request(method=method, expires_in=expires_in, signature_version=self.signature_version,
-                                  addressing_style=self._rules.addressing_style,
-                                  options=request_options(_pairs(params), _pairs(headers)))
-
-    def _may_refuse(self, expires_in: object) -> bool:
-        """Whether a plain request (no extra parameters or headers) needs the store's check: the
-        fast path skips it for what every store takes."""
-        return type(expires_in) is not int or expires_in > self._store.max_expires or self.signature_version == "v2"
-
-    def presign(self, bucket: str, key: str, method: str = "GET", expires_in: int = 3600,
-                now: datetime | None = None, *, params: Any = None, headers: Any = None) -> str:
-        """Presign one request, within the store's limits."""
-        if params or headers or self._may_refuse(expires_in):
-            self._check(method, expires_in, params, headers)
-        return super().presign(bucket, key, method, expires_in, now, params=params, headers=headers)
-
-    def _presign_paths(self, bucket: str, paths: Sequence[str], method: str = "GET",
-                       expires_in: int = 3600) -> list[str]:
-        """Many keys of one bucket (bulk, columns), within the store's limits: checked once."""
-        if self._may_refuse(expires_in):
-            self._check(method, expires_in)
-        return super()._presign_paths(bucket, paths, method, expires_in)
-
-    def presign_details(self, bucket: str, key: str | None, method: str = "GET", expires_in: int = 3600,
-                        now: datetime | None = None, *, params: Any = None, headers: Any = None) -> SignedDetails:
-        """Presign with every step spelled out, within the store's limits."""
-        self._check(method, expires_in, params, headers)
-        return super().presign_details(bucket, key, method, expires_in, now, params=params, headers=headers)
-
-    def presign_request(self, bucket: str, key: str, *, method: str = "GET", expires_in: int = 3600,
-                        params: Any = None, headers: Any = None, now: datetime | None = None) -> PresignedRequest:
-        """A URL plus the headers to send, within the store's limits."""
-        self._check(method, expires_in, params, headers)
-        return super().presign_request(bucket, key, method=method, expires_in=expires_in, params=params,
-                                       headers=headers, now=now)
-
-    def presign_post(self, bucket: str, key: str, *, expires_in: int = 3600, conditions: Iterable[object] = (),
-                     fields: Mapping[str, str] | None = None, now: datetime | None = None) -> PresignedPost:
-        """A browser form upload, if the store takes them."""
-        options = {"acl"} if fields and any(name.lower() == "acl" for name in fields) else set()
-        self._store.check_request(method="POST", expires_in=expires_in, signature_version=self.signature_version,
-                                  addressing_style=self._rules.addressing_style, options=options)
-        return super().presign_post(bucket, key, expires_in=expires_in, conditions=conditions, fields=fields, now=now)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        rebuild, args = super().__reduce__()
-        return (_rebuild, (self._store.name, *args))
-
-    def __repr__(self) -> str:
-        return super().__repr__().replace("Presigner(", f"StorePresigner(store={self._store.name!r}, ", 1)
+def limits(store: Store | None) -> Store | None:
+    """The preset whose limits a signer keeps: ``store``, or None for aws (S3's own are the signer's)."""
+    return None if store is None or store.name == "aws" else store
 
 
-def _rebuild(store: str, credentials: Credentials, region: str | None, endpoint_url: str | None,
-             addressing_style: str, signature_version: str, use_dualstack: bool, use_accelerate: bool,
-             use_fips: bool, *access_points: Any) -> StorePresigner:
-    # access_points: use_arn_region, disable_multiregion_access_points, disable_express_session_auth,
-    # express_sessions, as Presigner.__reduce__ gives them
-    names = ("use_arn_region", "disable_multiregion_access_points", "disable_express_session_auth",
-             "express_sessions")
-    return StorePresigner(credentials, store=STORES[store], region=region, endpoint_url=endpoint_url,
-                          addressing_style=addressing_style, signature_version=signature_version,
-                          use_dualstack=use_dualstack, use_accelerate=use_accelerate, use_fips=use_fips,
-                          **dict(zip(names, access_points)))
-
-
-def for_store(name: str, credentials: Credentials, *, region: str | None = None, account_id: str | None = None,
-              endpoint_url: str | None = None, addressing_style: str | None = None,
-              signature_version: str = "v4") -> Presigner:
-    """``Presigner.for_provider``'s work: the preset's settings, the caller's overrides, the store's limits."""
+def preset_settings(name: str, *, region: str | None = None, account_id: str | None = None,
+                    endpoint_url: str | None = None, addressing_style: str | None = None,
+                    signature_version: str = "v4") -> tuple[Store | None, dict[str, Any]]:
+    """``Presigner.for_provider``'s settings: (the limits to keep, the signer's keyword arguments):
+    the preset's choices, with the caller's own winning and checked against the store."""
     store = get_store(name)
     chosen = shape(store, region=region, endpoint_url=endpoint_url, addressing_style=addressing_style,
                    account_id=account_id)
     settings: dict[str, Any] = {"region": region, "endpoint_url": endpoint_url, "addressing_style": addressing_style}
     settings.update({name: value for name, (value, _) in chosen.items()})
-    if store.name == "aws":
-        return Presigner(credentials, signature_version=signature_version, **settings)
     if signature_version == "v2" and store.sigv2 is False:
         raise StoreSettingError(f"{store.title} accepts SigV4 only: use signature_version='v4'",
                                 setting="signature_version")
-    return StorePresigner(credentials, store=store, signature_version=signature_version, **settings)
-
-
-def apply_preset(resolved: Any) -> None:
-    """Fill a ``_config.Resolved`` from its store's preset, each value with its source for
-    ``--debug`` ("preset r2: https://{account_id}.r2.cloudflarestorage.com"). A refusal is a
-    ``StoreSettingError`` whose ``from_flag`` says whether the command line caused it (exit 252)."""
-    from ._config import Setting
-
-    provider = resolved.store
-    try:
-        store = get_store(str(provider.value))
-        resolved.store = Setting(store, provider.source)
-        given = {"region": resolved.region, "endpoint_url": resolved.endpoint_url, "account_id": resolved.account_id}
-        style = resolved.addressing_style
-        chosen = shape(store, region=_value(resolved.region), endpoint_url=_value(resolved.endpoint_url),
-                       addressing_style=None if style.source == "default" else str(style.value),
-                       account_id=_value(resolved.account_id))
-        if resolved.signature_version.value == "v2" and store.sigv2 is False:
-            given["signature_version"] = resolved.signature_version
-            source = resolved.signature_version.source
-            where = "" if source.startswith("--") else f" ({source})"
-            raise StoreSettingError(f"{store.title} accepts SigV4 only: drop signature version v2{where}",
-                                    setting="signature_version")
-    except StoreSettingError as exc:
-        setting = given.get(exc.setting) if "given" in locals() else None
-        source = setting.source if setting is not None and setting.value is not None else provider.source
-        if exc.setting == "addressing_style":
-            source = resolved.addressing_style.source
-        exc.from_flag = source.startswith("--")
-        raise
-    for name, (value, why) in chosen.items():
-        setattr(resolved, name, Setting(value, why))
-
-
-def _value(setting: Any) -> str | None:
-    return None if setting.value is None else str(setting.value)
-
-
-def build(credentials: Credentials, store: Store | None, **settings: Any) -> Presigner:
-    """The signer for resolved settings: a ``StorePresigner`` when a store (other than aws) applies."""
-    if store is None or store.name == "aws":
-        return Presigner(credentials, **settings)
-    return StorePresigner(credentials, store=store, **settings)
+    return limits(store), settings
 
 
 # -- the table ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ Needs pyarrow (``pip install 's3presign[arrow]'``); pandas and Polars only for t
 A chunk whose rows name one bucket (the usual column) has its keys encoded for the URL by
 Arrow's kernels (one pass per distinct byte that needs it), then converted to Python strings
 and signed in slices of rows by the batch form of the signer's fast path
-(``Presigner._presign_paths``), so a column signs faster than ``presign_many`` over a list.
+(``Signer.presign_paths``), so a column signs faster than ``presign_many`` over a list.
 Rows of several buckets, and a chunk holding a key S3 refuses, are signed row by row.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from ._bulk import split_uri
 from ._encoding import path_escapes
 from ._errors import CredentialsError, Error, InvalidRequestError
-from ._presigner import MAX_KEY_BYTES
+from ._checks import MAX_KEY_BYTES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
-    from ._presigner import Presigner
+    from ._signer import Signer
 
 __all__ = ["presign_array", "presign_pandas", "presign_polars"]
 
@@ -36,7 +36,7 @@ _ENCODE_SLICE = 1 << 16  # rows encoded at a time: a few MiB of temporaries
 _SLICE = 4096  # rows converted to Python strings at a time (smaller slices kept the cache warm: ~1.2x)
 
 
-def presign_array(signer: Presigner, values: pyarrow.Array | pyarrow.ChunkedArray, *, bucket: str | None = None,
+def presign_array(signer: Signer, values: pyarrow.Array | pyarrow.ChunkedArray, *, bucket: str | None = None,
                   method: str = "GET", expires_in: int = 3600) -> pyarrow.StringArray:
     """URLs for a column of ``s3://bucket/key`` (or of keys, with ``bucket``); nulls stay null.
 
@@ -73,7 +73,7 @@ def presign_array(signer: Presigner, values: pyarrow.Array | pyarrow.ChunkedArra
     return pa.concat_arrays(results) if results else pa.array([], type=pa.string())
 
 
-def _sign_chunk(signer: Presigner, chunk: pyarrow.Array, bucket: str | None, method: str,
+def _sign_chunk(signer: Signer, chunk: pyarrow.Array, bucket: str | None, method: str,
                 expires_in: int) -> pyarrow.StringArray | None:
     """The URLs of a chunk whose rows all name one bucket, keys encoded by Arrow's kernels; None
     for the row-by-row path (several buckets, a key S3 refuses, a signer that cannot take paths).
@@ -81,7 +81,7 @@ def _sign_chunk(signer: Presigner, chunk: pyarrow.Array, bucket: str | None, met
     In slices of ``_ENCODE_SLICE`` rows (memory holds one slice's temporaries), the keys are
     encoded for the URL path in one ``replace_substring`` pass per distinct byte that needs it (as
     ``encode_path_lines`` does for a block of bulk input), then converted to Python strings
-    ``_SLICE`` rows at a time and signed by ``Presigner._presign_paths``: no per-row encoding.
+    ``_SLICE`` rows at a time and signed by ``Signer.presign_paths``: no per-row encoding.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -101,7 +101,7 @@ def _sign_chunk(signer: Presigner, chunk: pyarrow.Array, bucket: str | None, met
         if not prefix.isascii() or not pc.all(pc.starts_with(chunk, prefix)).as_py():
             return None
         keys = pc.utf8_slice_codeunits(chunk, len(prefix))  # the prefix is ASCII: one code unit a byte
-    if not signer._signs_paths(bucket):
+    if not signer.signs_paths(bucket):
         return None
     lengths = pc.min_max(pc.binary_length(keys))
     if not lengths["min"].as_py() or lengths["max"].as_py() > MAX_KEY_BYTES:
@@ -116,7 +116,7 @@ def _sign_chunk(signer: Presigner, chunk: pyarrow.Array, bucket: str | None, met
                 continue
             paths = _encoded_paths(part.drop_null() if part.null_count else part)
             urls = pa.concat_arrays([  # Python strings a few at a time: made, signed, freed in the cache
-                pa.array(signer._presign_paths(bucket, paths.slice(at, _SLICE).to_pylist(), method, expires_in),
+                pa.array(signer.presign_paths(bucket, paths.slice(at, _SLICE).to_pylist(), method, expires_in),
                          type=pa.string()) for at in range(0, len(paths), _SLICE)])
             if part.null_count:
                 urls = pc.replace_with_mask(pa.nulls(len(part), pa.string()), part.is_valid(), urls)
@@ -141,7 +141,7 @@ def _encoded_paths(raw: pyarrow.LargeBinaryArray) -> pyarrow.LargeStringArray:
     return raw.cast(pa.large_string())
 
 
-def _sign_rows(signer: Presigner, items: list[Any], first_row: int, bucket: str | None, method: str,
+def _sign_rows(signer: Signer, items: list[Any], first_row: int, bucket: str | None, method: str,
                expires_in: int, *, nulls: bool) -> Sequence[str | None]:
     presign: Callable[..., str] = signer.presign
     try:
@@ -153,8 +153,8 @@ def _sign_rows(signer: Presigner, items: list[Any], first_row: int, bucket: str 
             bucket = buckets.pop()
             items = [None if pair is None else pair[1] for pair in pairs]
         if not nulls:
-            return signer._presign_keys(bucket, items, method, expires_in)
-        urls = iter(signer._presign_keys(bucket, [key for key in items if key is not None], method, expires_in))
+            return signer.presign_keys(bucket, items, method, expires_in)
+        urls = iter(signer.presign_keys(bucket, [key for key in items if key is not None], method, expires_in))
         return [None if key is None else next(urls) for key in items]
     except CredentialsError:
         raise  # not a row's fault: refreshing the credentials failed
@@ -170,7 +170,7 @@ def _sign_rows(signer: Presigner, items: list[Any], first_row: int, bucket: str 
     raise AssertionError("unreachable: a row failed once and not again")  # pragma: no cover
 
 
-def presign_pandas(signer: Presigner, series: pandas.Series, *, bucket: str | None = None, method: str = "GET",
+def presign_pandas(signer: Signer, series: pandas.Series, *, bucket: str | None = None, method: str = "GET",
                    expires_in: int = 3600) -> pandas.Series:
     """``df["url"] = presign_pandas(signer, df["key"], bucket="bkt")``: same index, missing values stay missing."""
     import pandas as pd
@@ -182,7 +182,7 @@ def presign_pandas(signer: Presigner, series: pandas.Series, *, bucket: str | No
     return result.rename(series.name)
 
 
-def presign_polars(signer: Presigner, series: polars.Series, *, bucket: str | None = None, method: str = "GET",
+def presign_polars(signer: Signer, series: polars.Series, *, bucket: str | None = None, method: str = "GET",
                    expires_in: int = 3600) -> polars.Series:
     """``df.with_columns(url=pl.col("key").map_batches(lambda s: presign_polars(signer, s, bucket="bkt")))``."""
     import polars as pl

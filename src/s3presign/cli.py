@@ -50,7 +50,8 @@ usage:
   s3presign --input FILE [options]         one s3://BUCKET/KEY per line in FILE
   s3presign s3://BUCKET/PREFIX/ --recursive [--include GLOB] [--exclude GLOB] [options]
   s3presign --inventory MANIFEST [--include GLOB] [--exclude GLOB] [options]
-  s3presign serve --config FILE [--host 127.0.0.1] [--port 8080]   the signing service (s3presign[serve])
+  s3presign serve --config FILE [--host 127.0.0.1] [--port 8080] [--workers N]   the signing service
+                                           (s3presign[serve]; 's3presign serve --help' lists its options)
   s3presign help | --help | -h
   s3presign --version
 
@@ -419,7 +420,8 @@ def _express_sessions(bucket: str | None) -> Any:
 def _store_signer(resolved: Any, options: dict[str, Any], method: str, expires_in: int, err: TextIO, *,
                   parts: Any, fields: dict[str, str] | None) -> Presigner:
     """The signer for a store preset, after refusing (exit 252) what the store refuses."""
-    from ._stores import build, request_options
+    from ._presigner import Presigner
+    from ._stores import limits, request_options
 
     store = resolved.store.value
     names = request_options(parts.params, parts.headers) if parts is not None else set()
@@ -433,7 +435,7 @@ def _store_signer(resolved: Any, options: dict[str, Any], method: str, expires_i
         raise UsageError(str(exc)) from None
     for warning in warnings:
         err.write(f"s3presign: warning: {warning}\n")
-    return build(resolved.credentials.value, store, **resolved.presigner_kwargs())
+    return Presigner(resolved.credentials.value, store=limits(store), **resolved.presigner_kwargs())
 
 
 def _providers_command(argv: Sequence[str], out: TextIO) -> int:
@@ -1221,9 +1223,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         if argv and argv[0] == "providers":
             return _providers_command(argv[1:], out)
         if argv and argv[0] == "serve":  # the signing service: its imports load only here
-            from .service._serve import serve
-
-            return serve(argv[1:], err=err)
+            return _serve_command(argv[1:], err)
         options = parse_args(argv)
         if options.get("help") or not argv:
             (out if options.get("help") else err).write(HELP)
@@ -1245,6 +1245,70 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return ExitCode.INTERRUPTED
     except Exception as exc:  # a bug: still one line, with the traceback only under --debug
         return _fail(err, f"unexpected {type(exc).__name__}: {exc}; please report this", ExitCode.OTHER, debug)
+
+
+def _serve_command(argv: Sequence[str], err: TextIO) -> int:
+    """``s3presign serve --config FILE [...]``: parse, then run the service (``service._serve``)."""
+    from .service._serve import USAGE, ServeOptions, serve
+
+    values: dict[str, str] = {}
+    flags = {"--proxy-headers"}
+    names = {"--config", "--host", "--port", "--workers", "--trusted-proxies", "--header-timeout", "--idle-timeout",
+             "--max-connections"}
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        name, eq, value = arg.partition("=")
+        if name in ("-h", "--help", "help"):
+            err.write(USAGE + "\n")
+            return ExitCode.OK
+        if name in flags and not eq:
+            values[name] = "yes"
+            continue
+        if name not in names:
+            raise UsageError(f"unknown option {name} for s3presign serve; {USAGE}")
+        if not eq:
+            if not args:
+                raise UsageError(f"{name} needs a value; {USAGE}")
+            value = args.pop(0)
+        values[name] = value
+    if not values.get("--config"):
+        raise UsageError(f"give the policy file: {USAGE}")
+
+    def whole(name: str, default: int, low: int, high: int) -> int:
+        text = values.get(name, str(default))
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+            raise UsageError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+        return int(text)
+
+    def seconds(name: str, default: float) -> float:
+        text = values.get(name, str(default))
+        try:
+            number = float(text) if text.isascii() else float("nan")
+        except ValueError:
+            number = float("nan")
+        if not 0.05 <= number <= 3600:  # NaN fails too
+            raise UsageError(f"{name} must be seconds from 0.05 to 3600, not {text!r}")
+        return number
+
+    proxies = tuple(p.strip() for p in values.get("--trusted-proxies", "127.0.0.1,::1").split(",") if p.strip())
+    if "--trusted-proxies" in values and "--proxy-headers" not in values:
+        raise UsageError("--trusted-proxies goes with --proxy-headers")
+    if not proxies:
+        raise UsageError("--trusted-proxies needs at least one address, e.g. 127.0.0.1,10.0.0.0/8")
+    for proxy in proxies:
+        import ipaddress
+
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise UsageError(f"--trusted-proxies: {proxy!r} is not an IP address or network") from None
+    options = ServeOptions(
+        config=values["--config"], host=values.get("--host", "127.0.0.1"), port=whole("--port", 8080, 0, 65535),
+        workers=whole("--workers", 1, 1, 64), proxy_headers="--proxy-headers" in values, trusted_proxies=proxies,
+        header_timeout=seconds("--header-timeout", 10.0), idle_timeout=seconds("--idle-timeout", 5.0),
+        max_connections=whole("--max-connections", 1000, 1, 1_000_000))
+    return serve(options, err=err)
 
 
 def _fail(err: TextIO, message: str, code: int, debug: bool) -> int:

@@ -13,12 +13,12 @@ if TYPE_CHECKING:
 
     import pandas
 
-    from .._presigner import Presigner
+    from .._signer import Signer
 
 __all__ = ["presign_dask"]
 
 
-def presign_dask(signer: Presigner, frame: Any, column: str, *, bucket: str | None = None, method: str = "GET",
+def presign_dask(signer: Signer, frame: Any, column: str, *, bucket: str | None = None, method: str = "GET",
                  expires_in: int = 3600, into: str = "url") -> Any:
     """``presign_dask(signer, ddf, "key", bucket="bkt")`` -> ``ddf`` with a ``url`` column (lazy; ``.compute()``).
 
@@ -31,7 +31,7 @@ def presign_dask(signer: Presigner, frame: Any, column: str, *, bucket: str | No
     return frame.map_partitions(_presign_partition, shared, column, bucket, method, expires_in, into, meta=meta)
 
 
-def _presign_partition(part: pandas.DataFrame, signer: Presigner, column: str, bucket: str | None, method: str,
+def _presign_partition(part: pandas.DataFrame, signer: Signer, column: str, bucket: str | None, method: str,
                        expires_in: int, into: str) -> pandas.DataFrame:
     from ..arrow import presign_pandas
 

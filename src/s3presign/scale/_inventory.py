@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from typing import IO, Any
 
-    from .._presigner import Presigner
+    from .._signer import Signer
 
 __all__ = ["Manifest", "inventory_keys", "presign_inventory", "read_manifest"]
 
@@ -86,7 +86,7 @@ class Manifest:
                 f"{len(self.files)} files)")
 
 
-def read_manifest(signer: Presigner, location: str) -> Manifest:
+def read_manifest(signer: Signer, location: str) -> Manifest:
     """Read a manifest from a local path or ``s3://BUCKET/KEY``: ``read_manifest(signer, "s3://inv/.../manifest.json")``."""
     if location.startswith("s3://"):
         from .._bulk import split_uri
@@ -103,7 +103,7 @@ def read_manifest(signer: Presigner, location: str) -> Manifest:
     return Manifest.parse(data, where=location)
 
 
-def inventory_keys(signer: Presigner, manifest: Manifest | str, *,
+def inventory_keys(signer: Signer, manifest: Manifest | str, *,
                    filters: Sequence[tuple[str, str]] = ()) -> Iterator[tuple[str, str]]:
     """Yield ``(bucket, key)`` for every current object an inventory lists, file by file.
 
@@ -123,7 +123,7 @@ def inventory_keys(signer: Presigner, manifest: Manifest | str, *,
 
 # -- data files ---------------------------------------------------------------------------------
 
-def _open(signer: Presigner, bucket: str, key: str) -> Any:
+def _open(signer: Signer, bucket: str, key: str) -> Any:
     import os
 
     from .._http import HTTPError, open_stream
@@ -140,7 +140,7 @@ def _open(signer: Presigner, bucket: str, key: str) -> Any:
     return stream
 
 
-def _get(signer: Presigner, bucket: str, key: str, *, max_bytes: int) -> bytes:
+def _get(signer: Signer, bucket: str, key: str, *, max_bytes: int) -> bytes:
     from .._http import HTTPError
 
     with _open(signer, bucket, key) as stream:
@@ -156,7 +156,7 @@ def _describe(where: str, status: int, body: bytes) -> str:
     return f"cannot read {where} ({error_detail(status, body)}); check the location and that the credentials may read it"
 
 
-def _chunks(signer: Presigner, bucket: str, key: str) -> Iterator[bytes]:
+def _chunks(signer: Signer, bucket: str, key: str) -> Iterator[bytes]:
     from .._http import HTTPError
 
     with _open(signer, bucket, key) as stream:
@@ -166,7 +166,7 @@ def _chunks(signer: Presigner, bucket: str, key: str) -> Iterator[bytes]:
             raise Error(str(exc)) from None
 
 
-def _csv_rows(signer: Presigner, manifest: Manifest, file_key: str) -> Iterator[tuple[str, str]]:
+def _csv_rows(signer: Signer, manifest: Manifest, file_key: str) -> Iterator[tuple[str, str]]:
     import csv
     import zlib
     from urllib.parse import unquote_plus
@@ -212,7 +212,7 @@ def _csv_rows(signer: Presigner, manifest: Manifest, file_key: str) -> Iterator[
         yield from rows(carry)
 
 
-def _columnar_rows(signer: Presigner, manifest: Manifest, file_key: str) -> Iterator[tuple[str, str]]:
+def _columnar_rows(signer: Signer, manifest: Manifest, file_key: str) -> Iterator[tuple[str, str]]:
     import tempfile
 
     try:
@@ -260,9 +260,11 @@ def _read_columnar(file: IO[bytes], manifest: Manifest, where: str) -> Iterator[
         raise ServiceError(f"cannot read {where} as {manifest.file_format} ({exc})") from None
 
 
-def presign_inventory(signer: Presigner, manifest: Manifest | str, *, method: str = "GET", expires_in: int = 3600,
+def presign_inventory(signer: Signer, manifest: Manifest | str, *, method: str = "GET", expires_in: int = 3600,
                       filters: Sequence[tuple[str, str]] = ()) -> Iterator[str]:
     """URLs for every current object an inventory lists, lazily and in its order:
     ``for url in presign_inventory(signer, "s3://inv/src/cfg/2026-11-27T01-00Z/manifest.json"): ...``."""
-    return signer.presign_many(inventory_keys(signer, manifest, filters=filters), method=method,
-                               expires_in=expires_in)
+    from .._bulk import presign_many
+
+    return presign_many(signer, inventory_keys(signer, manifest, filters=filters), method=method,
+                        expires_in=expires_in)

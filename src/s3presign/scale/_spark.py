@@ -13,12 +13,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
 
-    from .._presigner import Presigner
+    from .._signer import Signer
 
 __all__ = ["presign_spark"]
 
 
-def presign_spark(signer: Presigner, frame: Any, column: str, *, bucket: str | None = None, method: str = "GET",
+def presign_spark(signer: Signer, frame: Any, column: str, *, bucket: str | None = None, method: str = "GET",
                   expires_in: int = 3600, into: str = "url") -> Any:
     """``presign_spark(signer, df, "key", bucket="bkt")`` -> ``df`` with a string ``url`` column (lazy).
 
@@ -36,7 +36,7 @@ def presign_spark(signer: Presigner, frame: Any, column: str, *, bucket: str | N
     def sign_batches(batches: Iterator[Any]) -> Iterator[Any]:
         from ..arrow import presign_array
 
-        local: Presigner = shared.value if shared is not None else carried
+        local: Signer = shared.value if shared is not None else carried
         for batch in batches:
             urls = presign_array(local, batch.column(column), bucket=bucket, method=method, expires_in=expires_in)
             yield batch.append_column(into, urls)

@@ -44,7 +44,9 @@ from urllib.parse import parse_qsl
 from .._encoding import encode_path
 from .._errors import Error, InvalidRequestError, ServiceError
 from ._audit import AuditLog
-from ._auth import AuthError, Caller, RateLimiter, authenticate
+from ._auth import AddressLimiter, AuthError, Caller, RateLimiter, authenticate
+from ._json import MAX_DEPTH, loads_bounded
+from ._limits import LimitsUnavailable
 from ._policy import Policy, Rule, normalize_media_type, sanitize_filename, valid_identity
 from ._s3calls import S3Calls
 
@@ -117,9 +119,9 @@ class _Request:
 
     def json(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.body or b"{}")
+            data = loads_bounded(self.body or b"{}")
         except ValueError:
-            raise Refusal(400, "the request body is not JSON") from None
+            raise Refusal(400, f"the request body is not JSON (nested at most {MAX_DEPTH} deep)") from None
         if not isinstance(data, dict):
             raise Refusal(400, "the request body must be a JSON object")
         return data
@@ -136,7 +138,7 @@ class App:
     """
 
     def __init__(self, policy: Policy, *, signer: Presigner | None = None, identify: Identify | None = None,
-                 audit: AuditLog | None = None) -> None:
+                 audit: AuditLog | None = None, body_timeout: float = 30.0, limiter: Any = None) -> None:
         if signer is None:
             from .._presigner import Presigner
 
@@ -148,7 +150,9 @@ class App:
         self.identify = identify
         self.audit = audit if audit is not None else AuditLog(policy.server.audit_log)
         self.s3 = S3Calls(signer, timeout=policy.s3.timeout)
-        self.limiter = RateLimiter()
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        self.body_timeout = body_timeout  # seconds a request body may pause between two chunks
+        self.failures = AddressLimiter(policy.server.failed_auth_rate, policy.server.failed_auth_burst)
         self._origins = frozenset(policy.server.cors_origins)
         # No POST Object: said by the policy, or by the store preset the AWS profile names (R2, B2, ...).
         store: Any = getattr(signer, "store", None)
@@ -247,10 +251,17 @@ class App:
             raise Refusal(404, f"no route {path}")
         if name == "healthz":
             return 200, {"ok": True}
-        request.body = await _read_body(receive)
-        caller = await self._caller(request, token)
+        caller = await self._caller(request, token)  # before the body: strangers never make us read one
         try:
+            if request.method == "POST":  # the only routes that read one
+                request.body = await _read_body(receive, timeout=self.body_timeout)
             wait = self.limiter.allow(caller, now=time.monotonic())
+            if not isinstance(wait, float):  # a shared limiter asks Redis
+                try:
+                    wait = await wait
+                except LimitsUnavailable:
+                    raise Refusal(503, f"the rate limits of client {caller.name} cannot be checked now (Redis is "
+                                       "unreachable); retry shortly", {"retry-after": "1"}) from None
             if wait:
                 raise Refusal(429, f"client {caller.name} is over its rate limit; retry in {wait:.1f}s",
                               {"retry-after": str(math.ceil(wait))})
@@ -280,6 +291,12 @@ class App:
                                        "and @+=._- (it becomes part of keys)")
                 return Caller(spec, identity, "hook")
         header = request.headers.get("authorization")
+        address = _remote(request.scope) or "-"
+        if header is not None or path_token:
+            wait = self.failures.blocked(address, now=time.monotonic())
+            if wait:
+                raise Refusal(429, f"too many failed authentications from {address}; retry in {wait:.1f}s",
+                              {"retry-after": str(math.ceil(wait))})
         try:
             if header is not None:
                 scheme, _, token = header.partition(" ")
@@ -289,6 +306,7 @@ class App:
             if path_token:
                 return authenticate(self.policy, path_token, now=time.time(), in_path=True)
         except AuthError as exc:
+            self.failures.failed(address, now=time.monotonic())
             raise Refusal(401, str(exc), _CHALLENGE) from None
         raise Refusal(401, "no credentials: send 'Authorization: Bearer TOKEN', or put a JWT in the path (/t/JWT/s3/...)",
                       _CHALLENGE)
@@ -591,11 +609,14 @@ def _parts(value: object) -> list[tuple[int, str]]:
     return parts
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, *, timeout: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        message = await receive()
+        try:
+            message = await asyncio.wait_for(receive(), timeout)
+        except asyncio.TimeoutError:
+            raise Refusal(408, f"the request body stalled for {timeout:g}s") from None
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")

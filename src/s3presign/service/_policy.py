@@ -27,6 +27,7 @@ secrets named by variable); only ``load_policy`` reads files.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -57,6 +58,7 @@ PLACEHOLDERS = ("client", "uuid", "filename")
 DEFAULT_MAX_EXPIRES_IN = 900
 DEFAULT_MAX_FILENAME_BYTES = 200
 DEFAULT_TOKEN_LIFETIME = 3600
+DEFAULT_JWT_LEEWAY = 30
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3: every part but the last is at least 5 MiB
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 _IDENTITY = re.compile(r"[A-Za-z0-9@+=._-]{1,128}")
@@ -85,6 +87,10 @@ class ServerSettings:
     cors_origins: tuple[str, ...] = ()
     audit_log: str | None = None
     max_filename_bytes: int = DEFAULT_MAX_FILENAME_BYTES
+    jwt_leeway: int = DEFAULT_JWT_LEEWAY  # seconds of clock skew allowed on a JWT's exp, nbf and iat
+    failed_auth_rate: float = 1.0  # failed authentications a second per source address, after the burst
+    failed_auth_burst: int = 20
+    redis_url: str | None = field(default=None, repr=False)  # [limits] redis_url: rate limits shared through Redis
 
 
 @dataclass(frozen=True)
@@ -306,11 +312,14 @@ def _key_pattern(template: str, identity: str) -> re.Pattern[str]:
 # -- parsing --------------------------------------------------------------------------------------
 
 _S3_KEYS = {"region", "endpoint_url", "addressing_style", "profile", "post_object", "timeout"}
-_SERVER_KEYS = {"cors_origins", "audit_log", "max_filename_bytes"}
+_SERVER_KEYS = {"cors_origins", "audit_log", "max_filename_bytes", "jwt_leeway", "failed_auth_rate", "failed_auth_burst"}
+_LIMITS_KEYS = {"redis_url"}
 _CLIENT_KEYS = {"name", "token_sha256", "jwt_secret_env", "jwt_secret_file", "jwt_claim", "jwt_issuer",
                 "jwt_audience", "max_token_lifetime", "rate_limit", "burst"}
 _RULE_KEYS = {"clients", "bucket", "key", "methods", "max_size", "content_types", "max_expires_in", "metadata"}
-_TOP_KEYS = {"s3", "server", "clients", "rules"}
+_TOP_KEYS = {"s3", "server", "limits", "clients", "rules"}
+_CLAIM = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}")
+_NOT_IDENTITIES = {"exp", "nbf", "iat", "aud", "jti", "alg", "typ"}  # numbers, lists or per-token values
 
 
 class _Reader:
@@ -342,7 +351,8 @@ class _Reader:
         if value is None:
             return None
         kinds = (int,) if whole else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds) or value < low:
+        if (isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) or value < low
+                or value > 1e15):
             kind = "a whole number" if whole else "a number"
             self.fail(f"{name} in {self.where} must be {kind}, at least {low:g}, not {value!r}")
         return value  # type: ignore[return-value]
@@ -371,6 +381,14 @@ def parse_policy(data: Mapping[str, object], *, source: str = "<policy>", env: M
     top = _Reader(dict(data), "the policy", source, _TOP_KEYS)
     s3 = _parse_s3(_Reader(top.table.get("s3", {}), "[s3]", source, _S3_KEYS))
     server = _parse_server(_Reader(top.table.get("server", {}), "[server]", source, _SERVER_KEYS), base_dir)
+    limits = _Reader(top.table.get("limits", {}), "[limits]", source, _LIMITS_KEYS)
+    redis_url = limits.text("redis_url")
+    if redis_url is not None:
+        if not re.fullmatch(r"(redis|rediss|unix)://\S+", redis_url):
+            limits.fail("redis_url in [limits] must be a redis://HOST:PORT/DB (or rediss://, unix://) URL")
+        from dataclasses import replace
+
+        server = replace(server, redis_url=redis_url)
     raw_clients = top.table.get("clients", [])
     raw_rules = top.table.get("rules", [])
     if not isinstance(raw_clients, list) or not raw_clients:
@@ -385,6 +403,9 @@ def parse_policy(data: Mapping[str, object], *, source: str = "<policy>", env: M
             top.fail(f"two [[clients]] entries are called {spec.name!r}")
         if spec.token_sha256 and any(c.token_sha256 == spec.token_sha256 for c in clients):
             top.fail(f"[[clients]] {spec.name!r} has the same token_sha256 as another client")
+        if spec.jwt_secret and any(c.jwt_secret == spec.jwt_secret for c in clients):
+            top.fail(f"[[clients]] {spec.name!r} has the same JWT secret as another client: a token signed "
+                     "for one would be read as the other's; give each client its own")
         clients.append(spec)
     names = {c.name for c in clients}
     rules = []
@@ -487,7 +508,14 @@ def _parse_server(r: _Reader, base_dir: str) -> ServerSettings:
     if audit is not None and audit != "-":
         audit = os.path.join(base_dir, os.path.expanduser(audit))
     max_bytes = r.number("max_filename_bytes", DEFAULT_MAX_FILENAME_BYTES, low=16)
-    return ServerSettings(tuple(o.lower() for o in origins), audit, int(max_bytes or DEFAULT_MAX_FILENAME_BYTES))
+    leeway = r.number("jwt_leeway", DEFAULT_JWT_LEEWAY, low=0)
+    if leeway is not None and leeway > 300:
+        r.fail("jwt_leeway in [server] must be at most 300 seconds (it stretches every token's life)")
+    rate = r.number("failed_auth_rate", 1.0, whole=False, low=0.001)
+    burst = r.number("failed_auth_burst", 20)
+    return ServerSettings(tuple(o.lower() for o in origins), audit, int(max_bytes or DEFAULT_MAX_FILENAME_BYTES),
+                          int(leeway if leeway is not None else DEFAULT_JWT_LEEWAY), float(rate or 1.0),
+                          int(burst or 20))
 
 
 def _parse_client(r: _Reader, env: Mapping[str, str], base_dir: str) -> ClientSpec:
@@ -520,13 +548,19 @@ def _parse_client(r: _Reader, env: Mapping[str, str], base_dir: str) -> ClientSp
         r.fail(f"{where}: the JWT secret is {len(secret)} bytes; HS256 needs at least 32 (RFC 7518, section 3.2)")
     if secret is not None and token_hash is not None:
         r.fail(f"{where}: a client is either a bearer token (token_sha256) or JWT (jwt_secret_*), not both")
+    claim = r.text("jwt_claim", "sub") or "sub"
+    if not _CLAIM.fullmatch(claim) or claim in _NOT_IDENTITIES:
+        r.fail(f"jwt_claim in {where}: {claim!r} cannot name a caller (it must be a claim holding a string, "
+               "like sub or email)")
+    if claim != "sub" and secret is None:
+        r.fail(f"jwt_claim in {where} needs jwt_secret_env or jwt_secret_file")
     rate = r.number("rate_limit", None, whole=False, low=0.001)
     burst = r.number("burst", None)
     if burst is not None and rate is None:
         r.fail(f"{where}: burst needs rate_limit")
     lifetime = r.number("max_token_lifetime", DEFAULT_TOKEN_LIFETIME)
     return ClientSpec(
-        name=name, token_sha256=token_hash, jwt_secret=secret, jwt_claim=r.text("jwt_claim", "sub") or "sub",
+        name=name, token_sha256=token_hash, jwt_secret=secret, jwt_claim=claim,
         jwt_issuer=r.text("jwt_issuer"), jwt_audience=r.text("jwt_audience"),
         max_token_lifetime=int(lifetime or DEFAULT_TOKEN_LIFETIME),
         rate_limit=float(rate) if rate is not None else None, burst=int(burst) if burst is not None else None,
@@ -536,6 +570,16 @@ def _parse_client(r: _Reader, env: Mapping[str, str], base_dir: str) -> ClientSp
 def _parse_rule(r: _Reader, number: int) -> Rule:
     clients = r.strings("clients", required=True)
     bucket = r.text("bucket", required=True) or ""
+    from .._endpoints import is_directory_bucket, is_virtual_hostable, validate_bucket
+    from .._errors import InvalidRequestError
+
+    try:
+        validate_bucket(bucket)
+    except InvalidRequestError as exc:
+        r.fail(f"bucket in {r.where}: {exc}")
+    if not bucket.startswith("arn:") and not is_directory_bucket(bucket) and not is_virtual_hostable(bucket, allow_dots=True):
+        r.fail(f"bucket in {r.where}: {bucket!r} is not a name S3 gives buckets (3-63 lower-case letters, digits, "
+               "'.' and '-', starting and ending with a letter or digit, not an IP address)")
     key = r.text("key", required=True) or ""
     methods = tuple(m.upper() for m in r.strings("methods", required=True))
     bad = [m for m in methods if m not in METHODS]
@@ -583,5 +627,9 @@ def load_policy(path: str, *, env: Mapping[str, str] | None = None) -> Policy:
         raise ConfigFileError(f"cannot read the policy file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigFileError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigFileError(f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded)") from None
+    except RecursionError:
+        raise ConfigFileError(f"{path}: nested too deeply to be a policy") from None
     return parse_policy(data, source=path, env=os.environ if env is None else env,
                         base_dir=os.path.dirname(os.path.abspath(path)))
