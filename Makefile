@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium java uppy test demo serve bench docs docs-serve dist clean
+.PHONY: install chromium java redis uppy test demo serve bench docs docs-serve dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium package for the browser test"; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## make redis: Debian's redis-server, for the service's shared rate limits (the tests start it on loopback)
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing Debian's redis-server package for the shared rate limit tests"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 ## make java: Debian's Java runtime, for the Spark recipe's test (PySpark starts a JVM)
 java:
@@ -38,7 +44,7 @@ $(UPPY_BUNDLE): tests/uppy/package.json tests/uppy/package-lock.json tests/uppy/
 	cd tests/uppy && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 ## make test: type-check, then the whole suite (starts its own SeaweedFS on loopback)
-test: $(STAMP) chromium java uppy
+test: $(STAMP) chromium java redis uppy
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
