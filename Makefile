@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium java uppy awscli2 zsh test demo serve bench docs docs-serve dist clean
+.PHONY: install chromium java redis uppy awscli2 zsh test demo serve bench docs docs-serve dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium package for the browser test"; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## make redis: Debian's redis-server, for the service's shared rate limits (the tests start it on loopback)
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing Debian's redis-server package for the shared rate limit tests"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 ## make java: Debian's Java runtime, for the Spark recipe's test (PySpark starts a JVM)
 java:
@@ -53,7 +59,7 @@ zsh:
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh >/dev/null; }
 
 ## make test: type-check, then the whole suite (starts its own SeaweedFS on loopback)
-test: $(STAMP) chromium java uppy awscli2 zsh
+test: $(STAMP) chromium java redis uppy awscli2 zsh
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
@@ -83,6 +89,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_bulk.py
 	$(PY) benchmarks/bench_serve.py
+	$(PY) benchmarks/bench_cloudfront.py
+	$(PY) benchmarks/bench_boto3.py
+	$(PY) benchmarks/bench_django.py
 
 ## make docs: the documentation site, built strictly (a broken link, a missing page or reference, any
 ## warning fails) into build/site; its own small environment, .venv-docs (MkDocs, Material, mkdocstrings)

@@ -246,3 +246,19 @@ def test_explain_never_repeats_the_session_token() -> None:
     text = json.dumps(result.causes + result.details)
     assert "***" in text
     assert token not in text and "FwoGZXIvYXdzSECRETTOKEN%2F%2B%3D" not in text
+
+
+@pytest.mark.parametrize("partial", ["FwoGZXIvYXdzSECRETTOKEN%2F+%3D", "FwoGZXIvYXdzSECRETTOKEN/%2B=",
+                                     "FwoGZXIvYXdzSECRETTOKEN%2f %3d", "FwoGZXIvYXdzSECRETTOKEN%252F%2B=",
+                                     "Fwo%47ZXIvYXdzSECRETTOKEN/+="])
+def test_explain_redacts_a_partly_encoded_session_token(partial: str) -> None:
+    """S3 (or a proxy) may echo the token with only some characters escaped: none may show."""
+    token = "FwoGZXIvYXdzSECRETTOKEN/+="
+    url = Presigner(Credentials("AKIDEXAMPLE", SECRET, token), region="eu-west-1").presign(
+        "my-bucket", "k", "PUT", 3600, NOW)
+    error = ("<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message><CanonicalRequest>GET\n/k\n"
+             f"X-Amz-Security-Token={partial}\nhost:my-bucket.s3.eu-west-1.amazonaws.com\n\nhost\nUNSIGNED-PAYLOAD"
+             "</CanonicalRequest></Error>")
+    result = explain(url, error, secrets=[("test", SECRET)], now=EPOCH)
+    text = json.dumps(result.causes + result.details)
+    assert "SECRETTOKEN" not in text, text

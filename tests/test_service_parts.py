@@ -316,7 +316,7 @@ def test_audit_log_keeps_only_known_fields(tmp_path: Path) -> None:
     log.write("grant", client="web", key="k", url="https://h/k?X-Amz-Signature=abc", token="secret")
     log.close()
     (record,) = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()]
-    assert set(record) == {"time", "event", "client", "key"}
+    assert set(record) == {"time", "event", "pid", "client", "key"}
 
 
 # -- header signing -------------------------------------------------------------------------------

@@ -90,3 +90,55 @@ def test_service_keeps_signing_across_credential_lifetimes(seaweedfs: Server, tm
     log = (tmp_path / "serve.log").read_text()
     assert seaweedfs.secret_access_key not in log
     assert not any(token in log for token in tokens)
+
+
+def test_signing_resumes_within_a_second_of_the_source_answering_again(seaweedfs: Server) -> None:
+    """A source that fails for 10 s, then answers: in the mandatory window it is asked about once a
+    second (one caller at a time, however many sign), so the first URL is signed within a second of
+    the source's return, and SeaweedFS accepts it."""
+    import threading
+    from datetime import datetime, timedelta, timezone
+
+    from s3presign import Credentials, CredentialsError, Presigner, RefreshableCredentials
+
+    start = time.time()
+    back_at = start + 10
+    attempts: list[float] = []
+    lock = threading.Lock()
+
+    def fetch() -> Credentials:
+        with lock:
+            attempts.append(time.time())
+        if time.time() < back_at:
+            raise OSError("the credential source is down")
+        return Credentials(seaweedfs.access_key_id, seaweedfs.secret_access_key,
+                           expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
+
+    signer = Presigner(RefreshableCredentials(fetch, advisory_refresh=60, mandatory_refresh=30, name="flaky"),
+                       region="us-east-1", endpoint_url=seaweedfs.endpoint_url, addressing_style="path")
+    signed: list[tuple[float, str]] = []
+
+    def sign() -> None:
+        while time.time() < back_at + 5 and not signed:
+            try:
+                url = signer.presign(seaweedfs.bucket, "refresh/none.txt", "GET", 60)
+            except CredentialsError as exc:
+                assert "the credential source is down" in str(exc)
+                time.sleep(0.01)
+                continue
+            with lock:
+                signed.append((time.time(), url))
+
+    threads = [threading.Thread(target=sign) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert signed, attempts
+    resumed = min(t for t, _ in signed) - back_at
+    assert resumed <= 1.25, resumed  # within a second (plus a loaded machine's scheduling)
+    during = [a for a in attempts if a < back_at]
+    assert 8 <= len(during) <= 12, len(during)  # about one a second, never one per caller
+    gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+    assert min(gaps) >= 0.9, gaps  # single flight: four threads, one fetch at a time
+    assert send(signed[0][1]).status in (200, 404)  # signed with the credentials that came back

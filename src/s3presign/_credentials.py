@@ -87,7 +87,8 @@ class Credentials:
 #
 #   expiry - advisory_refresh   one caller fetches, the others keep signing with the snapshot; a failure
 #                               is logged once per outage and retried with backoff (1 s, 2 s, ... 30 s)
-#   expiry - mandatory_refresh  every caller waits for the fetch; a failure raises CredentialsError
+#   expiry - mandatory_refresh  every caller waits for the fetch; a failure raises CredentialsError, and
+#                               the source is asked again at most once a second (single flight)
 #   expiry                      never signed with
 #
 # Credentials that arrive already inside the windows (instance metadata near rotation, a short-lived
@@ -98,7 +99,11 @@ class Credentials:
 # expired credentials; we never do.
 
 _BACKOFF_MAX = 30.0  # seconds between advisory attempts, at most
-_MANDATORY_BACKOFF_MAX = 5.0  # a failed mandatory fetch is not retried for this long (callers get its error)
+# In the mandatory window nothing can be signed until a fetch succeeds, so a failed fetch is retried
+# once a second (one caller at a time: the others get its error meanwhile), not with a growing
+# backoff: signing resumes within a second of the source answering again. A slow source is still
+# asked at most once a second; the advisory window, where signing goes on, keeps the backoff.
+_MANDATORY_RETRY = 1.0
 _instances: Any = None  # a WeakSet of every RefreshableCredentials, for os.register_at_fork
 
 
@@ -318,7 +323,7 @@ class RefreshableCredentials:
 
         reason = str(exc) if isinstance(exc, (Error, OSError)) else type(exc).__name__
         self._failures += 1
-        backoff = min(2.0 ** (self._failures - 1), _MANDATORY_BACKOFF_MAX if mandatory else _BACKOFF_MAX)
+        backoff = _MANDATORY_RETRY if mandatory else min(2.0 ** (self._failures - 1), _BACKOFF_MAX)
         self._retry_at = now + backoff
         creds = self._fresh[1]
         if mandatory or creds is None:

@@ -29,7 +29,7 @@ import socket
 import threading
 from urllib.parse import unquote, urlsplit
 
-from ._errors import Error
+from ._errors import HTTPError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,11 +70,6 @@ def _timeouts(timeout: float) -> tuple[float | None, float | None]:
         return float(value) or None  # type: ignore[arg-type]
 
     return pick("connect_timeout"), pick("read_timeout")
-
-
-class HTTPError(Error):
-    """A call that could not complete: unreachable, too slow, too large or not an http(s) URL,
-    e.g. ``cannot reach instance metadata at http://169.254.169.254/...: timed out``."""
 
 
 class Response:

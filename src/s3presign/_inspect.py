@@ -23,6 +23,7 @@ from ._errors import InvalidRequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from collections.abc import Iterable, Mapping, Sequence
     from urllib.parse import SplitResult
 
@@ -48,30 +49,30 @@ def urlsplit(url: str) -> SplitResult:
 
 
 def redact(text: str, values: Sequence[str]) -> str:
-    """``text`` with each value shown as ``***``: plain, and in every form a URL's trip can give it."""
-    import re
-
+    """``text`` with each value shown as ``***``: plain, and in every form a URL's trip can give it,
+    whole or partly encoded (``redact("a%2Fb/c", ["a/b/c"]) == "***"``)."""
     for value in values:
-        for form in sorted(_encodings(value), key=len, reverse=True):  # longest first: no half-redacted forms
-            # Case-insensitive: percent escapes may come back in lower case (%2b), or mixed.
-            text = re.sub(re.escape(form), "***", text, flags=re.IGNORECASE)
+        if value:
+            text = _pattern(value).sub("***", text)
     return text
 
 
-def _encodings(value: str) -> set[str]:
-    """The forms a secret takes on the way through clients and servers: as is, percent-encoded
-    (once or twice), form-encoded (space as ``+``), and with each ``+`` read back as a space (a
-    base64 session token's ``+`` when a server form-decodes the query)."""
-    from urllib.parse import quote_plus
+def _pattern(value: str) -> re.Pattern[str]:
+    """Each character of ``value`` as it may come back, independently of its neighbours: as is,
+    percent-encoded once or twice (either case), and ``+`` or space as the other (a base64 session
+    token's ``+`` when a server form-decodes the query), so a token that a client or S3 encoded only
+    in part is still found."""
+    import re
 
-    from ._encoding import encode_query_component
-
-    forms: set[str] = set()
-    for plain in {value, value.replace("+", " ")}:
-        once = encode_query_component(plain)
-        forms.update((plain, once, encode_query_component(once), quote_plus(plain, safe="-_.~")))
-    forms.discard("")
-    return forms
+    pieces = []
+    for char in value:
+        forms = {re.escape(char)}
+        for c in {char, "+", " "} if char in "+ " else {char}:
+            hexes = "".join(f"%{b:02X}" for b in c.encode("utf-8"))
+            forms.add(re.escape(hexes).replace("%", "%(?:25)?"))
+            forms.add(re.escape(c))
+        pieces.append("(?:" + "|".join(sorted(forms, key=len, reverse=True)) + ")")
+    return re.compile("".join(pieces), re.IGNORECASE)
 
 
 def _same(a: str, b: str) -> bool:

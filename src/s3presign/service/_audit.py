@@ -25,7 +25,8 @@ __all__ = ["FIELDS", "AuditLog"]
 
 # Everything a record may hold; anything else is dropped.
 FIELDS = ("time", "event", "client", "identity", "auth", "route", "method", "bucket", "key", "expires_at",
-          "upload_id", "part_number", "size", "max_size", "content_type", "status", "reason", "action", "remote")
+          "upload_id", "part_number", "size", "max_size", "content_type", "status", "reason", "action", "remote",
+          "pid")
 
 # json.dumps escapes C0 controls but leaves these, which str.splitlines() (and some log shippers)
 # take for line ends: a value holding one would split a record in two.
@@ -53,7 +54,8 @@ class AuditLog:
         """Record one event: ``log.write("grant", client="web", method="PUT", bucket="b", key="k")``."""
         if self._file is None:
             return
-        record: dict[str, object] = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "event": event}
+        record: dict[str, object] = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "event": event,
+                                     "pid": os.getpid()}  # which worker, with --workers
         record.update((name, value) for name, value in fields.items() if name in FIELDS and value is not None)
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).translate(_SEPARATORS) + "\n"
         with self._lock:
