@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from s3presign.cli import ExitCode, in_aws_order, main
+from s3presign.cli import ExitCode, main
 
 from . import botocore_reference as ref
 from .test_cli import botocore_url, cli
@@ -50,9 +50,11 @@ def test_global_options_leave_the_url_as_aws_does(keys: Path, options: list[str]
 @pytest.mark.parametrize(("option", "value"), [("--color", "bogus"), ("--cli-binary-format", "raw"),
                                                ("--cli-error-format", "xml"), ("--cli-read-timeout", "soon")])
 def test_global_option_values_are_checked_as_aws_checks_them(keys: Path, option: str, value: str) -> None:
-    one_line_error(cli("s3://my-bucket/k", option, value), ExitCode.USAGE, option)
+    one_line_error(cli("s3://my-bucket/k", option, value), ExitCode.USAGE, f"{option} must be")
     # each time it is given, even when a later one is good (aws: 252 for --color bogus --color on)
-    one_line_error(cli("s3://my-bucket/k", option, value, "--color", "on"), ExitCode.USAGE, option)
+    one_line_error(cli("s3://my-bucket/k", option, value, option,
+                       {"--color": "on", "--cli-binary-format": "base64", "--cli-error-format": "json"}.get(option, "5")),
+                   ExitCode.USAGE, f"{option} must be")
 
 
 def test_no_sign_request_prints_the_plain_url(home: Path) -> None:
@@ -148,6 +150,8 @@ def test_session_token_in_aws_cli_v2s_place(keys: Path, monkeypatch: pytest.Monk
     names = [field.partition("=")[0] for field in urlsplit(url).query.split("&")]
     assert names == ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
                      "X-Amz-Security-Token", "X-Amz-Signature"]
+    from s3presign.cli import in_aws_order
+
     v4a = ("https://h/k?X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Credential=a&X-Amz-Date=d&X-Amz-Expires=1"
            "&X-Amz-Region-Set=%2A&X-Amz-Security-Token=t&X-Amz-SignedHeaders=host&X-Amz-Signature=s")
     assert in_aws_order(v4a) == ("https://h/k?X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Credential=a&X-Amz-Date=d"
@@ -322,7 +326,11 @@ def test_bulk_lines_stream_with_line_buffered(keys: Path) -> None:
         for key in ("a", "b", "c"):
             child.stdin.write(f"s3://bkt/{key}\n".encode())
             child.stdin.flush()
-            line = child.stdout.readline()  # blocks forever (test timeout) if the URL waits for more input
+            import select
+
+            ready, _, _ = select.select([child.stdout], [], [], 60)  # the URL must come before the next line
+            assert ready, f"no URL for s3://bkt/{key} while the next line is awaited"
+            line = child.stdout.readline()
             assert line.startswith(f"https://bkt.s3.amazonaws.com/{key}?".encode())
         child.stdin.close()
         assert child.wait(timeout=60) == 0

@@ -270,6 +270,8 @@ def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
             key = _VALUE_OPTIONS[name]
             if key in _CHOICES and value not in _CHOICES[key]:  # each time it is given, as aws checks it
                 raise UsageError(f"{name} must be one of {', '.join(_CHOICES[key])}, not {value!r}")
+            if key in ("cli_read_timeout", "cli_connect_timeout"):
+                _seconds(value, name)
             options[key] = value  # given twice: the last one wins, as in AWS CLI v2
         elif arg == "help" and "uri" not in options:
             options["help"] = True
