@@ -71,6 +71,16 @@ BOTO3_APP = textwrap.dedent('''
 ''')
 
 
+def _cpu_ns(pid: int) -> int:
+    """Nanoseconds the process has spent on a CPU (Linux /proc/PID/schedstat; 0 elsewhere): unlike
+    wall time, not stretched by whatever else the machine runs."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as file:
+            return int(file.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _start(command: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
     sink = log.open("wb")
     process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=log.parent)
@@ -143,7 +153,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="s3presign-bench-serve-"))
     (folder / "policy.toml").write_text(POLICY)
@@ -171,10 +181,14 @@ def main() -> int:
     try:
         for server, name, make in plan:  # warm up
             asyncio.run(_round(servers[server][1], make, min(200, args.requests), args.clients))
+        cpu: dict[str, list[float]] = {name: [] for _, name, _ in plan}
         for _ in range(args.rounds):
             for server, name, make in plan:
+                before = _cpu_ns(servers[server][0].pid)
                 results[name].append(asyncio.run(_round(servers[server][1], make, args.requests, args.clients)))
-        print(f"{'server':<17} {'route':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+                cpu[name].append((_cpu_ns(servers[server][0].pid) - before) / args.requests / 1000)
+        print(f"{'server':<17} {'route':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'CPU µs/req':>11}")
+        floor = "healthz (HTTP floor)"
         rates = {}
         for server, name, _ in plan:
             rounds = results[name]
@@ -182,7 +196,18 @@ def main() -> int:
             p50 = statistics.median(_p(lat, 0.50) for _, lat, _ in rounds) * 1000
             p99 = statistics.median(_p(lat, 0.99) for _, lat, _ in rounds) * 1000
             errors = sum(len(err) for _, _, err in rounds)
-            print(f"{server:<17} {name:<30} {rate:>8,.0f} {p50:>8.1f} {p99:>8.1f} {errors:>7}")
+            print(f"{server:<17} {name:<30} {rate:>8,.0f} {p50:>8.1f} {p99:>8.1f} {errors:>7} "
+                  f"{statistics.median(cpu[name]):>11.0f}")
+        # Each route against the floor it ran beside in the same round, then the median: a load spike
+        # on the shared machine moves both sides of one ratio, not one side of a median of each.
+        for name in ROUTES:
+            if name != floor:
+                ratios = [args.requests / route[0] / (args.requests / base[0])
+                          for route, base in zip(results[name], results[floor])]
+                by_cpu = statistics.median(cpu[floor]) / statistics.median(cpu[name])
+                print(f"{name} vs {floor}: {statistics.median(ratios):.2f}x the requests/s "
+                      f"(median of {len(ratios)} rounds; range {min(ratios):.2f}-{max(ratios):.2f}); "
+                      f"{by_cpu:.2f}x by the server's CPU time per request")
         boto3_rate = rates.get("GET presign (boto3)")
         if boto3_rate:
             print(f"GET /download vs boto3 on the same uvicorn: {rates['GET /download (presign GET)'] / boto3_rate:.2f}x "
