@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-__all__ = ["Boto3Presigner", "from_boto3", "patch_boto3"]
+__all__ = ["Boto3Presigner", "from_boto3", "patch_boto3", "presigner_for"]
 
 _time = time.time  # the only clock here; tests pin it together with botocore's
 
@@ -64,8 +64,9 @@ _V4_UNSIGNED_HEADERS = frozenset({"expect", "user-agent", "x-amzn-trace-id"})
 # The events a presign emits; handlers on them decide the URL.
 _EVENTS = ("provide-client-params.s3.{}", "before-parameter-build.s3.{}", "before-endpoint-resolution.s3",
            "choose-signer.s3.{}", "before-sign.s3.{}")
-_PATCH_LOCK = threading.Lock()
-_PATCHED = "_s3presign_presigner"
+_PATCH_LOCK = threading.RLock()
+_PATCHED = "_s3presign_patched"
+_PRESIGNER = "_s3presign_presigner"
 
 
 def from_boto3(client_or_session: Any) -> Boto3Presigner:
@@ -100,13 +101,26 @@ def patch_boto3(client: Any) -> Any:
     with _PATCH_LOCK:
         if _PATCHED in vars(client):
             return client
-        presigner = from_boto3(client)
-        if presigner.client is not client:
-            raise TypeError("patch_boto3 needs the S3 client itself (boto3.client('s3'))")
+        presigner = presigner_for(client)
         client.generate_presigned_url = presigner.generate_presigned_url
         client.generate_presigned_post = presigner.generate_presigned_post
-        setattr(client, _PATCHED, presigner)
+        setattr(client, _PATCHED, True)
     return client
+
+
+def presigner_for(client: Any) -> Boto3Presigner:
+    """The one presigner kept on this client (made on first use): what patch_boto3 installs and
+    the Django storages call, so a client's learned routes are learned once."""
+    presigner = vars(client).get(_PRESIGNER)
+    if presigner is None:
+        with _PATCH_LOCK:
+            presigner = vars(client).get(_PRESIGNER)
+            if presigner is None:
+                presigner = from_boto3(client)
+                if presigner.client is not client:
+                    raise TypeError("patch_boto3 needs the S3 client itself (boto3.client('s3'))")
+                setattr(client, _PRESIGNER, presigner)
+    return presigner  # type: ignore[no-any-return]
 
 
 # -- translation: Params -> query parameters and headers, compiled per (operation, names) ----------

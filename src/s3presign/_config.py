@@ -12,11 +12,11 @@ Precedence (see the AWS CLI v2 "Configuration and credential file settings" guid
   credentials file > ``credential_process`` > config file keys > container > instance metadata
   (the network sources live in ``_credential_sources``, imported only when used).
 
-The files are INI as Python's RawConfigParser reads them (what botocore uses): ``#``/``;``
-comments, ``name = value`` or ``name: value``, names lower-cased, indented lines continue a
-value, and a value that starts on the next line (``s3 =`` then indented ``name = value``
-lines) is a nested group. Missing files are fine; unreadable or malformed ones are errors
-that name the file and line.
+The files are read by ``_ini`` (the INI format, the profiles in them); a profile's own keys
+and ``credential_process`` by ``_local_credentials``; store presets come from ``_stores`` and
+are applied here (``apply_preset``), where the settings are resolved. May import those, the
+network sources (``_credential_sources``, on demand), ``_endpoints`` and the ground; never a
+signer: settings in, settings out.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from __future__ import annotations
 import os
 
 from ._credentials import Credentials, RefreshableCredentials
-from ._errors import ConfigFileError, ConfigurationError, CredentialsError
+from ._errors import ConfigurationError, CredentialsError
+from ._ini import Files, Section, parse_config
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Refetch", "Resolved", "Setting", "apply_preset", "parse_config", "resolve", "secrets_for"]
 
-CREDENTIAL_PROCESS_TIMEOUT = 60.0  # seconds; S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT overrides
-CREDENTIAL_PROCESS_MAX_OUTPUT = 1 << 20  # bytes on stdout; its JSON is a few hundred
 _TRUE = ("true", "1", "yes", "on")
 
 
@@ -48,122 +47,6 @@ class Setting:
 
     def __repr__(self) -> str:
         return f"Setting({self.value!r}, {self.source!r})"
-
-
-# -- files -------------------------------------------------------------------------------------
-
-Section = dict[str, "str | dict[str, str]"]
-
-
-def parse_config(text: str, path: str) -> dict[str, Section]:
-    """Parse one AWS config or credentials file into ``{section: {name: value or nested dict}}``."""
-    sections: dict[str, Section] = {}
-    raw: dict[str, list[str]] | None = None  # name -> value lines of the current section
-    raw_lines: dict[str, int] = {}
-    current: str | None = None
-    name: str | None = None
-
-    def close_section() -> None:
-        if current is None or raw is None:
-            return
-        section = sections.setdefault(current, {})
-        for key, lines in raw.items():
-            section[key] = _value(lines, path, raw_lines[key])
-
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped[0] in "#;":
-            if not stripped:
-                name = None  # a blank line ends a continued value
-            continue
-        if line[0] in " \t" and name is not None and raw is not None:
-            raw[name].append(stripped)
-            continue
-        if stripped.startswith("["):
-            if not stripped.endswith("]") or len(stripped) < 3:
-                raise ConfigFileError(f"{path}, line {number}: malformed section header {stripped!r}; "
-                                      "write it as [default] or [profile NAME]")
-            close_section()
-            current, raw, raw_lines, name = stripped[1:-1].strip(), {}, {}, None
-            continue
-        cut = min((i for i in (stripped.find("="), stripped.find(":")) if i > 0), default=-1)
-        # Messages name the setting, never the line: a misplaced line may hold a secret.
-        if current is None or raw is None:
-            what = f"the setting {stripped[:cut].strip()!r}" if cut > 0 else "a line"
-            raise ConfigFileError(f"{path}, line {number}: {what} is outside any section; "
-                                  "put it under [default] or [profile NAME]")
-        if cut < 0:
-            raise ConfigFileError(f"{path}, line {number}: expected 'name = value' (the line is not shown: it "
-                                  "may hold a secret)")
-        name = stripped[:cut].strip().lower()
-        raw[name] = [stripped[cut + 1:].strip()]
-        raw_lines[name] = number
-    close_section()
-    return sections
-
-
-def _value(lines: list[str], path: str, number: int) -> str | dict[str, str]:
-    if lines[0] or len(lines) == 1:
-        return "\n".join(lines)
-    nested: dict[str, str] = {}
-    for offset, line in enumerate(lines[1:], start=1):
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip():
-            raise ConfigFileError(f"{path}, line {number + offset}: expected 'name = value' in the nested "
-                                  "settings (the line is not shown: it may hold a secret)")
-        nested[key.strip().lower()] = value.strip()
-    return nested
-
-
-def _read(path: str) -> dict[str, Section]:
-    from ._files import MAX_FILE_BYTES, FileTooLargeError, NotRegularFileError, read_text
-
-    try:
-        text = read_text(path)  # a regular file under a size cap: not /dev/zero, not a FIFO
-    except FileNotFoundError:
-        return {}
-    except NotRegularFileError:
-        raise ConfigFileError(f"cannot read {path}: it is not a regular file (a directory, device or FIFO); "
-                              "point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at a file") from None
-    except FileTooLargeError:
-        raise ConfigFileError(f"cannot read {path}: it is over {MAX_FILE_BYTES >> 20} MiB, far more than any "
-                              "AWS config file") from None
-    except UnicodeDecodeError:
-        raise ConfigFileError(f"cannot read {path}: it is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return parse_config(text, path)
-
-
-class _Files:
-    """The config and credentials files, split into profiles, sso-sessions and services."""
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        home = env.get("HOME") or os.path.expanduser("~")
-        self.config_path = os.path.expanduser(env.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config"))
-        self.credentials_path = os.path.expanduser(
-            env.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(home, ".aws", "credentials"))
-        self.config_profiles: dict[str, Section] = {}
-        self.services: dict[str, Section] = {}
-        self.sso_sessions: dict[str, Section] = {}
-        for header, section in _read(self.config_path).items():
-            kind, _, rest = header.partition(" ")
-            if header == "default":
-                self.config_profiles.setdefault("default", {}).update(section)
-            elif kind == "profile" and rest.strip():
-                self.config_profiles.setdefault(rest.strip(), {}).update(section)
-            elif kind == "services" and rest.strip():
-                self.services[rest.strip()] = section
-            elif kind == "sso-session" and rest.strip():
-                self.sso_sessions[rest.strip()] = section
-        self.credential_profiles = _read(self.credentials_path)
-
-    def has_profile(self, name: str) -> bool:
-        return name in self.config_profiles or name in self.credential_profiles
-
-    def merged(self, name: str) -> Section:
-        """The profile as botocore sees it: credentials-file values win over config-file ones."""
-        return {**self.config_profiles.get(name, {}), **self.credential_profiles.get(name, {})}
 
 
 # -- resolution ----------------------------------------------------------------------------------
@@ -243,7 +126,7 @@ def resolve(
     """
     given_env = env
     env = os.environ if env is None else env
-    files = _Files(env)
+    files = Files(env)
     out = Resolved()
 
     if profile is not None:
@@ -350,7 +233,7 @@ def _flag(env: Mapping[str, str], variable: str | None, configured: Setting | No
     return Setting(False, "default")
 
 
-def _endpoint(flag: str | None, env: Mapping[str, str], files: _Files, section: Section, where: str,
+def _endpoint(flag: str | None, env: Mapping[str, str], files: Files, section: Section, where: str,
               from_profile: object) -> Setting:
     if flag is not None:
         return Setting(flag, "--endpoint-url")
@@ -374,7 +257,7 @@ def _endpoint(flag: str | None, env: Mapping[str, str], files: _Files, section: 
     return Setting(None, "not set: AWS")
 
 
-def _credentials(env: Mapping[str, str], files: _Files, name: str, section: Section, where: str, *,
+def _credentials(env: Mapping[str, str], files: Files, name: str, section: Section, where: str, *,
                  explicit_profile: bool, region: str | None) -> Setting:
     """The credential chain in AWS CLI v2's order; network sources load ``_credential_sources`` on demand."""
     if not explicit_profile:
@@ -406,16 +289,19 @@ def _credentials(env: Mapping[str, str], files: _Files, name: str, section: Sect
         from ._credential_sources import sso_credentials
 
         return Setting(sso_credentials(name, section, files, env), f"SSO ({files.config_path} {where})")
-    found = _static_keys(files.credential_profiles.get(name, {}), f"{files.credentials_path} [{name}]")
+    from ._local_credentials import run_credential_process, static_keys  # not on the environment-keys path
+
+    where_keys = f"{files.credentials_path} [{name}]"
+    found = static_keys(files.credential_profiles.get(name, {}), where_keys)
     if found is not None:
-        return found
+        return Setting(found, where_keys)
     process = section.get("credential_process")
     if isinstance(process, str) and process:
         return Setting(run_credential_process(process, name, env),
                        f"credential_process in {files.config_path} {where}")
-    found = _static_keys(files.config_profiles.get(name, {}), f"{files.config_path} {where}")
+    found = static_keys(files.config_profiles.get(name, {}), f"{files.config_path} {where}")
     if found is not None:
-        return found
+        return Setting(found, f"{files.config_path} {where}")
     if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
         from ._credential_sources import container_credentials
 
@@ -433,145 +319,6 @@ def _credentials(env: Mapping[str, str], files: _Files, name: str, section: Sect
         f"aws_access_key_id and aws_secret_access_key to {files.credentials_path} [{name}], or configure a role, "
         "SSO or credential_process (no container or instance metadata credentials either)"
     )
-
-
-def static_or_process(files: _Files, name: str, env: Mapping[str, str]) -> Credentials | None:
-    """A source profile's own keys: credentials file, credential_process, then config file."""
-    found = _static_keys(files.credential_profiles.get(name, {}), f"{files.credentials_path} [{name}]")
-    if found is not None:
-        return found.value  # type: ignore[return-value]
-    process = files.merged(name).get("credential_process")
-    if isinstance(process, str) and process:
-        return run_credential_process(process, name, env)
-    found = _static_keys(files.config_profiles.get(name, {}), f"{files.config_path} [profile {name}]")
-    return found.value if found is not None else None  # type: ignore[return-value]
-
-
-def _static_keys(section: Section, where: str) -> Setting | None:
-    key_id, secret = section.get("aws_access_key_id"), section.get("aws_secret_access_key")
-    if not key_id and not secret:
-        return None
-    if not (isinstance(key_id, str) and key_id and isinstance(secret, str) and secret):
-        missing = "aws_secret_access_key" if key_id else "aws_access_key_id"
-        raise CredentialsError(f"partial credentials in {where}: {missing} is missing; add it or remove the other")
-    token = section.get("aws_session_token") or section.get("aws_security_token")
-    return Setting(Credentials(key_id, secret, token if isinstance(token, str) else None), where)
-
-
-def run_credential_process(command: str, profile: str, env: Mapping[str, str]) -> Credentials:
-    """Run a ``credential_process`` command (split like a shell would, run without one) and parse its JSON."""
-    import json
-    import shlex
-    import subprocess
-
-    what = f"credential_process for profile {profile!r}"
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise CredentialsError(f"{what} cannot be parsed ({exc}); check its quotes") from None
-    if not argv:
-        raise CredentialsError(f"{what} is empty")
-    timeout = _credential_process_timeout(env)
-    try:
-        returncode, stdout, stderr = _run_bounded(argv, env, timeout, CREDENTIAL_PROCESS_MAX_OUTPUT)
-    except FileNotFoundError:
-        raise CredentialsError(f"{what} cannot run: {argv[0]!r} was not found") from None
-    except PermissionError:
-        raise CredentialsError(f"{what} cannot run: {argv[0]!r} is not executable") from None
-    except OSError as exc:
-        raise CredentialsError(f"{what} cannot run: {exc.strerror}") from None
-    except subprocess.TimeoutExpired:
-        raise CredentialsError(f"{what} did not finish within {timeout:g} seconds "
-                               "(set S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT to wait longer)") from None
-    if stdout is None:
-        raise CredentialsError(f"{what} printed more than {CREDENTIAL_PROCESS_MAX_OUTPUT >> 20} MiB on stdout; "
-                               "credentials JSON is a few hundred bytes: check the command")
-    if returncode != 0:
-        lines = stderr.decode(errors="replace").strip().splitlines()
-        detail = f": {lines[-1][:200]}" if lines else ""
-        raise CredentialsError(f"{what} failed with exit code {returncode}{detail}")
-    try:
-        data = json.loads(stdout)
-    except (ValueError, RecursionError):
-        # Never echo the output: it may hold a secret.
-        raise CredentialsError(f"{what} did not print valid JSON on stdout") from None
-    if not isinstance(data, dict):
-        raise CredentialsError(f"{what} printed JSON that is not an object")
-    if data.get("Version") != 1:
-        raise CredentialsError(f"{what} printed Version {data.get('Version')!r}; only Version 1 is supported")
-    key_id, secret, token = data.get("AccessKeyId"), data.get("SecretAccessKey"), data.get("SessionToken")
-    if not isinstance(key_id, str) or not key_id or not isinstance(secret, str) or not secret:
-        raise CredentialsError(f"{what} printed JSON without AccessKeyId and SecretAccessKey")
-    expires_at = None
-    if data.get("Expiration"):
-        from datetime import datetime, timezone
-
-        try:
-            expires_at = datetime.fromisoformat(str(data["Expiration"]).replace("Z", "+00:00"))
-        except ValueError:
-            raise CredentialsError(f"{what} printed an Expiration that is not an ISO 8601 time") from None
-        if expires_at.utcoffset() is None:
-            expires_at = expires_at.replace(tzinfo=timezone.utc)
-        if expires_at <= datetime.now(timezone.utc):
-            raise CredentialsError(f"{what} returned credentials that expired at "
-                                   f"{expires_at.strftime('%Y-%m-%dT%H:%M:%SZ')}; refresh them and try again")
-    return Credentials(key_id, secret, token if isinstance(token, str) else None, expires_at)
-
-
-def _credential_process_timeout(env: Mapping[str, str]) -> float:
-    text = env.get("S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT")
-    if not text:
-        return CREDENTIAL_PROCESS_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 86400:  # also refuses nan and inf
-        raise ConfigurationError(f"S3PRESIGN_CREDENTIAL_PROCESS_TIMEOUT must be a number of seconds from 0 to "
-                                 f"86400, not {text!r}")
-    return value
-
-
-def _run_bounded(argv: list[str], env: Mapping[str, str], timeout: float, max_bytes: int,
-                 ) -> tuple[int, bytes | None, bytes]:
-    """Run a command without a shell; (exit code, stdout or None when over ``max_bytes``, the last
-    64 KiB of stderr). Both pipes are drained together, so a chatty stderr cannot block the child;
-    the whole run, not each read, is bounded by ``timeout`` (subprocess.TimeoutExpired)."""
-    import selectors
-    import subprocess
-    import time
-
-    deadline = time.monotonic() + timeout
-    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env=dict(env))
-    out, err = bytearray(), bytearray()
-    too_much = False
-    with child, selectors.DefaultSelector() as selector:
-        assert child.stdout is not None and child.stderr is not None  # both are pipes (PIPE above)
-        selector.register(child.stdout, selectors.EVENT_READ, out)
-        selector.register(child.stderr, selectors.EVENT_READ, err)
-        try:
-            while selector.get_map() and not too_much:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise subprocess.TimeoutExpired(argv, timeout)
-                for key, _ in selector.select(left):
-                    chunk = os.read(key.fd, 65536)
-                    if not chunk:
-                        selector.unregister(key.fileobj)
-                        continue
-                    buffer: bytearray = key.data
-                    buffer += chunk
-                    too_much = too_much or len(out) > max_bytes
-                    del err[:-65536]
-            if too_much:
-                child.kill()
-            returncode = child.wait(max(deadline - time.monotonic(), 0.01))
-        except BaseException:
-            child.kill()
-            child.wait()
-            raise
-    return returncode, None if too_much else bytes(out), bytes(err)
 
 
 def apply_preset(resolved: Resolved) -> None:
@@ -600,8 +347,7 @@ def apply_preset(resolved: Resolved) -> None:
         source = setting.source if setting is not None and setting.value is not None else provider.source
         if exc.setting == "addressing_style":
             source = resolved.addressing_style.source
-        exc.from_flag = source.startswith("--")
-        raise
+        raise StoreSettingError(str(exc), setting=exc.setting, from_flag=source.startswith("--")) from None
     for name, (value, why) in chosen.items():
         setattr(resolved, name, Setting(value, why))
 
@@ -627,7 +373,7 @@ def secrets_for(access_key_id: str, *, profile: str | None = None, env: Mapping[
             found.append((resolved.source, creds.secret_access_key))
     except (ConfigurationError, CredentialsError):
         pass
-    files = _Files(env)
+    files = Files(env)
     for path, profiles in ((files.credentials_path, files.credential_profiles),
                            (files.config_path, files.config_profiles)):
         for name, section in profiles.items():

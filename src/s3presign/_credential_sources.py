@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from urllib.parse import SplitResult
 
-    from ._config import Section, _Files
+    from ._ini import Files, Section
 
 __all__ = ["container_credentials", "imds_credentials", "profile_credentials"]
 
@@ -120,7 +120,7 @@ def _from_sts_json(data: Mapping[str, object]) -> Credentials:
 # -- STS -------------------------------------------------------------------------------------------
 
 
-def sts_endpoint(region: str | None, env: Mapping[str, str], files: _Files, section: Section) -> tuple[str, str]:
+def sts_endpoint(region: str | None, env: Mapping[str, str], files: Files, section: Section) -> tuple[str, str]:
     """(endpoint URL, signing region) for STS: configured endpoints first, else the regional one."""
     signing = region or "us-east-1"
     configured = _service_endpoint("sts", "STS", env, files, section)
@@ -133,7 +133,7 @@ def sts_endpoint(region: str | None, env: Mapping[str, str], files: _Files, sect
     return f"https://sts.{region}.{partition_of(region).dns_suffix}", signing
 
 
-def _service_endpoint(service: str, variable: str, env: Mapping[str, str], files: _Files,
+def _service_endpoint(service: str, variable: str, env: Mapping[str, str], files: Files,
                       section: Section) -> str | None:
     if (env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") or "").strip().lower() == "true":
         return None
@@ -215,7 +215,7 @@ def _sts_result(response: Response) -> dict[str, object]:
 # -- profiles ----------------------------------------------------------------------------------------
 
 
-def profile_credentials(name: str, files: _Files, env: Mapping[str, str], *, region: str | None,
+def profile_credentials(name: str, files: Files, env: Mapping[str, str], *, region: str | None,
                         prompt: Callable[[str], str] | None = None, visited: tuple[str, ...] = ()) -> Credentials:
     """Credentials for a profile whose source needs a service (role_arn, web identity, SSO)."""
     section = files.merged(name)
@@ -230,7 +230,7 @@ def profile_credentials(name: str, files: _Files, env: Mapping[str, str], *, reg
                             region=region, where=f"profile {name!r}")
     if section.get("sso_session") or section.get("sso_start_url"):
         return sso_credentials(name, section, files, env)
-    from ._config import static_or_process
+    from ._local_credentials import static_or_process
 
     found = static_or_process(files, name, env)
     if found is None:
@@ -239,7 +239,7 @@ def profile_credentials(name: str, files: _Files, env: Mapping[str, str], *, reg
     return found
 
 
-def _assume_role(name: str, section: Section, files: _Files, env: Mapping[str, str], *, region: str | None,
+def _assume_role(name: str, section: Section, files: Files, env: Mapping[str, str], *, region: str | None,
                  prompt: Callable[[str], str] | None, visited: tuple[str, ...]) -> Credentials:
     role_arn = str(section["role_arn"])
     source_profile, credential_source = section.get("source_profile"), section.get("credential_source")
@@ -271,7 +271,7 @@ def _assume_role(name: str, section: Section, files: _Files, env: Mapping[str, s
         if source_name != name and source_name not in visited and not files.has_profile(source_name):
             raise ConfigurationError(f"profile {name!r} names source_profile {source_name!r}, which does not exist")
         if source_name == name:  # a profile may name itself to use its own static keys
-            from ._config import static_or_process
+            from ._local_credentials import static_or_process
 
             own = static_or_process(files, name, env)
             if own is None:
@@ -338,7 +338,7 @@ def _tty_prompt(message: str) -> str:
                                "(the result is cached), or use a profile without mfa_serial") from None
 
 
-def web_identity(env: Mapping[str, str], files: _Files, section: Section, *, token_file: str, role_arn: str,
+def web_identity(env: Mapping[str, str], files: Files, section: Section, *, token_file: str, role_arn: str,
                  session_name: object, region: str | None, where: str) -> Credentials:
     """STS AssumeRoleWithWebIdentity with the token file's current contents (unsigned)."""
     if not role_arn:
@@ -386,7 +386,7 @@ def _token_file(path: str, what: str) -> str:
 # -- SSO ---------------------------------------------------------------------------------------------
 
 
-def sso_credentials(name: str, section: Section, files: _Files, env: Mapping[str, str]) -> Credentials:
+def sso_credentials(name: str, section: Section, files: Files, env: Mapping[str, str]) -> Credentials:
     """Role credentials from the SSO portal with the token ``aws sso login`` cached."""
     import hashlib
     from urllib.parse import urlencode
@@ -441,7 +441,7 @@ def sso_credentials(name: str, section: Section, files: _Files, env: Mapping[str
         raise CredentialsError(f"the SSO portal answered HTTP {response.status} without role credentials") from None
 
 
-def _refresh_sso_token(token: dict[str, object], path: str, region: str, env: Mapping[str, str], files: _Files,
+def _refresh_sso_token(token: dict[str, object], path: str, region: str, env: Mapping[str, str], files: Files,
                        section: Section, login: str) -> dict[str, object]:
     """Refresh an expired SSO token through SSO OIDC CreateToken, when the cache holds what it needs."""
     needed = ("refreshToken", "clientId", "clientSecret")

@@ -14,17 +14,13 @@ from __future__ import annotations
 import os
 import stat
 
+from ._errors import FileTooLargeError, NotRegularFileError
+
 __all__ = ["MAX_FILE_BYTES", "FileTooLargeError", "NotRegularFileError", "read_text", "write_private"]
 
 MAX_FILE_BYTES = 16 << 20  # 16 MiB: far above any real config, credentials or cache file
 
 
-class NotRegularFileError(OSError):
-    """The path is a directory, device, FIFO or socket, not a regular file."""
-
-
-class FileTooLargeError(OSError):
-    """The file is larger than the cap."""
 
 
 def read_text(path: str, *, max_bytes: int = MAX_FILE_BYTES) -> str:

@@ -27,7 +27,7 @@ import socket
 import threading
 from urllib.parse import unquote, urlsplit
 
-from ._errors import Error
+from ._errors import HTTPError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,11 +38,6 @@ __all__ = ["HTTPError", "Response", "Stream", "bypasses_proxy", "open_stream", "
 
 DEFAULT_MAX_BYTES = 1 << 20  # 1 MiB: far above any credential document or S3 error body
 CHUNK = 1 << 16
-
-
-class HTTPError(Error):
-    """A call that could not complete: unreachable, too slow, too large or not an http(s) URL,
-    e.g. ``cannot reach instance metadata at http://169.254.169.254/...: timed out``."""
 
 
 class Response:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 
-from . import _sigv2, _sigv4
+from . import _sigv4
 from ._checks import (
     METHODS,
     bad_method,
@@ -679,6 +679,8 @@ class Signer:
         self, creds: Credentials, endpoint: Endpoint, bucket: str, key: str | None, path: str, method: str, expires_in: int,
         second: int, params: list[tuple[str, str]], headers: list[tuple[str, str]],
     ) -> SignedDetails:
+        from . import _sigv2  # SigV2 only: binascii and SHA-1 stay off the start-up path
+
         check_expires_in(expires_in, "v2")
         expires = second + expires_in
         token = creds.session_token

@@ -19,7 +19,7 @@ they cannot be confused with credential providers.)
 from __future__ import annotations
 
 from ._checks import MAX_EXPIRES_IN, pairs
-from ._errors import ConfigurationError, InvalidRequestError
+from ._errors import InvalidRequestError, StoreSettingError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -395,15 +395,6 @@ def get_store(name: str) -> Store:
         raise StoreSettingError(f"unknown provider {name!r}: use one of {', '.join(STORES)} "
                                 "(s3presign providers lists them)", setting="provider")
     return store
-
-
-class StoreSettingError(ConfigurationError):
-    """A setting the store cannot use; ``setting`` names it (region, endpoint_url, addressing_style ...)."""
-
-    def __init__(self, message: str, *, setting: str) -> None:
-        super().__init__(message)
-        self.setting = setting
-        self.from_flag = False  # set by apply_preset: the command line (exit 252) or configuration (253)
 
 
 def shape(store: Store, *, region: str | None = None, endpoint_url: str | None = None,

@@ -13,6 +13,7 @@ import time
 
 from . import __version__
 from ._errors import ConfigurationError, CredentialsError, Error, InvalidRequestError, ServiceError
+from ._errors import UsageError as UsageError  # service/_serve imports it from here
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -185,10 +186,6 @@ _REPEATED_OPTIONS = {"--include": "filters", "--exclude": "filters", "--metadata
 _FLAG_OPTIONS = {"--debug": "debug", "--version": "version", "--help": "help", "-h": "help",
                  "--recursive": "recursive", "--keep-going": "keep_going", "--strict-expiry": "strict_expiry"}
 _METHODS = ("GET", "PUT", "DELETE", "HEAD")
-
-
-class UsageError(Exception):
-    """A bad command line (exit 252)."""
 
 
 def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
@@ -730,10 +727,10 @@ def _cloudfront_key_settings(options: dict[str, Any]) -> tuple[str | None, str |
     if private_key is None and env.get("S3PRESIGN_CLOUDFRONT_PRIVATE_KEY"):
         private_key, where = env["S3PRESIGN_CLOUDFRONT_PRIVATE_KEY"], "env S3PRESIGN_CLOUDFRONT_PRIVATE_KEY"
     if key_pair_id is None or private_key is None:
-        from ._config import _Files
+        from ._ini import Files
 
         profile = options.get("profile") or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
-        files = _Files(env)
+        files = Files(env)
         if options.get("profile") and not files.has_profile(profile):
             raise ConfigurationError(f"the profile {profile!r} is not in {files.config_path} or "
                                      f"{files.credentials_path}")
