@@ -19,6 +19,9 @@ its network modules). Each follows AWS CLI v2 (botocore's credential providers),
 Assume-role and web-identity results are cached in ``~/.aws/cli/cache`` under AWS CLI's file names
 (sha1 of the sorted JSON of the call's arguments), mode 0600, so both tools share them (one MFA
 prompt for both).
+
+Settings layer: imports ``_ini``, ``_local_credentials``, ``_sigv4``, ``_endpoints``, ``_http``, ``_files``
+and the ground; never ``_config`` (which imports it).
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ session expires: in memory for the library (per ``ExpressSessions``, thread-safe
 command, also in a 0600 file per (access key id, endpoint, bucket) under
 ``~/.aws/s3presign/s3express-cache/`` like the AWS CLI's credential cache, written atomically.
 The cache key never contains a secret. This is the only module that calls CreateSession.
+
+A wing: takes a ``Signer`` (its endpoint and credentials) and imports ``_sigv4``, ``_http``, ``_files``,
+``_credentials`` and ``_errors``; the core reaches it only through the sessions object it is given.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ SigV4A URLs (Multi-Region Access Points, Outposts) cannot be re-signed to compar
 signatures are randomized: they verify under the public key derived from the local secret.
 S3 Express URLs are SigV4 signed with a session key: its secret comes from the command's session
 cache (``_express``), since no profile holds it.
+
+A wing: imports the pure layers, ``_config`` (local secrets) and ``_express`` (cached sessions);
+never the signer or the front door.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""``s3://bucket/key`` (or ``bucket/key``, as the AWS CLI accepts; the bucket may be an access point ARN) -> (bucket, key)."""
+"""``s3://bucket/key`` (or ``bucket/key``, as the AWS CLI accepts; the bucket may be an access point ARN) -> (bucket, key).
+
+A pure layer: imports ``_arn`` and ``_errors``.
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,9 @@ and signed in slices of rows by the batch form of the signer's fast path
 (``Signer.sign_paths``: the signatures; the URLs are joined by Arrow), so a column signs
 faster than ``presign_many`` over a list.
 Rows of several buckets, and a chunk holding a key S3 refuses, are signed row by row.
+
+A wing: takes a ``Signer`` (``signs_paths``, ``sign_paths``, ``presign_keys``) and imports ``_bulk``,
+``_encoding``, the shared rules and the ground; never the front door.
 """
 
 from __future__ import annotations
