@@ -74,6 +74,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_bulk.py
 	$(PY) benchmarks/bench_serve.py
+	$(PY) benchmarks/bench_cloudfront.py
+	$(PY) benchmarks/bench_boto3.py
+	$(PY) benchmarks/bench_django.py
 
 ## make docs: the documentation site, built strictly (a broken link, a missing page or reference, any
 ## warning fails) into build/site; its own small environment, .venv-docs (MkDocs, Material, mkdocstrings)

@@ -30,7 +30,8 @@ from tests.cloudfront_keys import Keys
 NOW = 1_800_000_000  # 2027-01-15T08:00:00Z
 CASES = int(os.environ.get("S3PRESIGN_CLOUDFRONT_CASES", "300"))
 HOSTS = ("https://d111111abcdef8.cloudfront.net", "https://cdn.example.com", "http://127.0.0.1:8080")
-PIECES = ("a", "b c", "ü", "日本", "photo.jpg", "x+y", "%20", "~user", "(1)", "a=b", "%E2%82%AC", "€", "dir/")
+PIECES = ("a", "b c", "ü", "日本", "photo.jpg", "x+y", "%20", "~user", "(1)", "a=b", "%E2%82%AC", "€", "dir/", "a*b",
+          "q?", "\"quote\"", "back\\slash")
 
 
 def botocore_signer(key_path: Path, key_pair_id: str = "K2JCJMDEHXQW5F") -> BotocoreSigner:
@@ -101,9 +102,11 @@ def test_wildcard_resource_equals_botocore_policy(cf_keys: Keys) -> None:
     policy = theirs.build_policy(resource, expires)
     assert ours.sign_url(url, expires_at=expires, resource=resource, now=NOW) == theirs.generate_presigned_url(
         url, policy=policy)
-    # A * in the URL itself makes a custom policy (a canned policy can't hold wildcards).
+    # A * in the URL itself stays literal in a canned policy, as botocore signs it; for cookies a
+    # * resource is a pattern, so a custom policy.
     star = "https://d111111abcdef8.cloudfront.net/a*"
-    assert "Policy=" in ours.sign_url(star, expires_at=expires, now=NOW)
+    assert ours.sign_url(star, expires_at=expires, now=NOW) == theirs.generate_presigned_url(star, date_less_than=expires)
+    assert "CloudFront-Policy" in ours.sign_cookies(star, expires_at=expires, now=NOW)
 
 
 def test_published_policy_text() -> None:

@@ -39,8 +39,10 @@ def aws2() -> str | None:
     given = _GIVEN_AWS2
     if given:
         return given
-    local = ROOT / ".venv-awscli2" / "bin" / "aws"
-    return str(local) if local.exists() else None
+    for local in (ROOT / ".venv-awscli2" / "aws", ROOT / ".venv-awscli2" / "bin" / "aws"):  # install.sh makes DIR/aws
+        if local.exists():
+            return str(local)
+    return None
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:

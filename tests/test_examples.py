@@ -36,7 +36,8 @@ def _free_port() -> int:
 def running(args: list[str], server: Server, tmp_path: Path, profile: str) -> Iterator[str]:
     """Run an app server on a free loopback port with ``profile``; yield its base URL."""
     port = _free_port()
-    env = {**os.environ, "AWS_PROFILE": profile, "S3PRESIGN_BUCKET": server.bucket,
+    # A region, as a deployed app has one (boto3 signs SigV4 only with a region).
+    env = {"AWS_DEFAULT_REGION": "us-east-1", **os.environ, "AWS_PROFILE": profile, "S3PRESIGN_BUCKET": server.bucket,
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), *sys.path])}
     log = tmp_path / "app.log"
     with log.open("wb") as out:

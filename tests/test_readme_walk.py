@@ -43,6 +43,14 @@ def test_readme_says_how_to_install_and_what_each_target_installs() -> None:
         assert re.search(rf"^{re.escape(target)}:", (ROOT / "Makefile").read_text(), re.M), target
 
 
+def test_readme_and_getting_started_name_every_extra() -> None:
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert [name for name in extras if f"`.[{name}]`" not in README] == []
+    assert [name for name in extras if f"`.[{name}]`" not in PAGES["docs/getting-started.md"]] == []
+
+
 @pytest.mark.parametrize("option", PARSED)
 def test_help_and_docs_name_every_option(option: str) -> None:
     assert re.search(rf"{re.escape(option)}\b", cli.HELP), f"help does not mention {option}"

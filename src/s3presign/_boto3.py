@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-__all__ = ["Boto3Presigner", "from_boto3", "patch_boto3"]
+__all__ = ["Boto3Presigner", "from_boto3", "patch_boto3", "presigner_for"]
 
 _time = time.time  # the only clock here; tests pin it together with botocore's
 
@@ -64,8 +64,9 @@ _V4_UNSIGNED_HEADERS = frozenset({"expect", "user-agent", "x-amzn-trace-id"})
 # The events a presign emits; handlers on them decide the URL.
 _EVENTS = ("provide-client-params.s3.{}", "before-parameter-build.s3.{}", "before-endpoint-resolution.s3",
            "choose-signer.s3.{}", "before-sign.s3.{}")
-_PATCH_LOCK = threading.Lock()
-_PATCHED = "_s3presign_presigner"
+_PATCH_LOCK = threading.RLock()
+_PATCHED = "_s3presign_patched"
+_PRESIGNER = "_s3presign_presigner"
 
 
 def from_boto3(client_or_session: Any) -> Boto3Presigner:
@@ -100,13 +101,26 @@ def patch_boto3(client: Any) -> Any:
     with _PATCH_LOCK:
         if _PATCHED in vars(client):
             return client
-        presigner = from_boto3(client)
-        if presigner.client is not client:
-            raise TypeError("patch_boto3 needs the S3 client itself (boto3.client('s3'))")
+        presigner = presigner_for(client)
         client.generate_presigned_url = presigner.generate_presigned_url
         client.generate_presigned_post = presigner.generate_presigned_post
-        setattr(client, _PATCHED, presigner)
+        setattr(client, _PATCHED, True)
     return client
+
+
+def presigner_for(client: Any) -> Boto3Presigner:
+    """The one presigner kept on this client (made on first use): what patch_boto3 installs and
+    the Django storages call, so a client's learned routes are learned once."""
+    presigner = vars(client).get(_PRESIGNER)
+    if presigner is None:
+        with _PATCH_LOCK:
+            presigner = vars(client).get(_PRESIGNER)
+            if presigner is None:
+                presigner = from_boto3(client)
+                if presigner.client is not client:
+                    raise TypeError("patch_boto3 needs the S3 client itself (boto3.client('s3'))")
+                setattr(client, _PRESIGNER, presigner)
+    return presigner  # type: ignore[no-any-return]
 
 
 # -- translation: Params -> query parameters and headers, compiled per (operation, names) ----------
@@ -179,6 +193,8 @@ def _compile(service_model: Any, operation: str, names: tuple[str, ...]) -> _Pla
         # Header names are lower-cased here: both signers use them so (SigV2's query too).
         if kind in _KINDS and where in ("querystring", "header"):
             if where == "querystring":
+                if encode_query_component(wire) != wire:
+                    return None  # the signers write query names as they are
                 steps.append((name, "q", wire, _KINDS[kind], minimum))
             else:
                 steps.append((name, "h", wire.lower(), _KINDS[kind], minimum))
@@ -188,6 +204,8 @@ def _compile(service_model: Any, operation: str, names: tuple[str, ...]) -> _Pla
             steps.append((name, "m", wire.lower(), dict, 0))
         elif kind == "timestamp" and member.serialization.get("timestampFormat", "rfc822") == "rfc822" and \
                 where in ("header", "querystring") and (where == "header" or "timestampFormat" in member.serialization):
+            if where != "header" and encode_query_component(wire) != wire:
+                return None
             steps.append((name, "t" if where == "header" else "s", wire.lower() if where == "header" else wire, object, 0))
         else:
             return None  # bodies, structures, streams, other formats: the client's own
@@ -233,14 +251,15 @@ def _translate(plan: _Plan, params: dict[str, Any]) -> tuple[list[tuple[str, str
                     raise _Delegate
                 headers.append((wire, str(value)))
         elif where == "m":
-            seen = set()
             for k, v in value.items():
-                both = k + v if type(k) is str and type(v) is str else ""
-                if not k or not v or not both.isascii() or not both.isprintable() or k.lower() in seen:
+                if type(k) is not str or type(v) is not str or not k or not v:
                     raise _Delegate
-                lower = k.lower()
-                seen.add(lower)
-                headers.append((wire + lower, v))
+                both = k + v
+                if not both.isascii() or not both.isprintable():
+                    raise _Delegate
+                headers.append((wire + k.lower(), v))
+            if len(value) > 1 and len({k.lower() for k in value}) != len(value):
+                raise _Delegate  # Foo and foo: one header with two values
         elif where == "l":
             if not value or len(value) < minimum or any(type(v) is not str or not v or not v.isascii()
                                                         or not v.isprintable() or '"' in v or "," in v for v in value):
@@ -548,7 +567,8 @@ class Boto3Presigner:
                 or auth[4] != signed_names or auth[5] != secret:
             auth = route.auth = self._auth_v4(route, second, expires_in, access_key, token, signed_names, secret)
         if query or route.static:
-            op_params = route.static + [(_query(k), _query(v)) for k, v in query]
+            plain = _plain_query
+            op_params = route.static + [(k, v if plain(v) else encode_query_component(v)) for k, v in query]
             if len(op_params) > 1:
                 op_params = _unique(op_params)
             op_url = "&".join([f"{k}={v}" for k, v in op_params]) + "&"
@@ -605,21 +625,24 @@ class Boto3Presigner:
         resource = route.resource + path
         url_query = route.static_v2
         if query:
-            op_query = "&".join([f"{_query(k)}={_query(v)}" for k, v in query])
+            plain = _plain_query
+            # The model's query names need no encoding (_compile checks).
+            op_query = "&".join([f"{k}={v if plain(v) else encode_query_component(v)}" for k, v in query])
             url_query = f"{url_query}&{op_query}" if url_query else op_query
             # The resource: the sub-resources among the query, sorted by name, values unencoded.
             subs = route.subs + [(k, f"{k}={v}") for k, v in query if k in _sigv2.SUB_RESOURCES]
             if subs:
-                subs.sort(key=_first)
+                subs.sort()  # names are unique: the values never decide
                 resource += "?" + "&".join([s[1] for s in subs])
         elif route.subs:
             resource += route.subs_text
         if headers or token:
             md5 = content_type = ""
             amz: list[tuple[str, str]] = []
-            moved: list[tuple[str, str]] = []
+            tail = ""
+            plain = _plain_query
             for name, value in headers:  # names are lower case already
-                if name.startswith("x-amz-"):
+                if name[:6] == "x-amz-":
                     amz.append((name, value.strip()))
                 elif name == "content-type":
                     content_type = value.strip()
@@ -627,15 +650,14 @@ class Boto3Presigner:
                     md5 = value.strip()
                 else:
                     continue  # SigV2 drops every other header
-                moved.append((name, value))
+                tail += f"&{name}={value if plain(value) else encode_query_component(value)}"
             if token:
                 amz.append(("x-amz-security-token", token))
-                moved.append(("x-amz-security-token", token))
+                tail += f"&x-amz-security-token={encode_query_component(token)}"
             if len(amz) > 1:
                 amz.sort()
             custom = "".join([f"{k}:{v}\n" for k, v in amz])
             to_sign = f"{route.method}\n{md5}\n{content_type}\n{expires}\n{custom}{resource}"
-            tail = "".join([f"&{k}={_query(v)}" for k, v in moved])
         else:
             to_sign = f"{route.method}\n\n\n{expires}\n{resource}"
             tail = ""
@@ -822,9 +844,6 @@ def _load() -> None:
     _plain_path = re.compile(PATH_SAFE_PATTERN).fullmatch
     _plain_query = re.compile(r"[A-Za-z0-9\-._~]*").fullmatch
 
-
-def _query(text: str) -> str:
-    return text if _plain_query(text) else encode_query_component(text)
 
 
 def _handler_identity(handler: Any) -> Any:

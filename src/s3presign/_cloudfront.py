@@ -333,12 +333,13 @@ class CloudFrontSigner:
         return self._key.sign(policy, self._padding)  # type: ignore[no-any-return]
 
     def policy(self, resource: str, *, expires_in: Duration | None = None, expires_at: Moment | None = None,
-               starts_at: Moment | None = None, ip_address: str | None = None, canned: bool | None = None,
+               starts_at: Moment | None = None, ip_address: str | None = None, kind: str = "pattern",
                now: float | None = None) -> tuple[str, int, bool]:
         """``(policy text, expiry epoch, canned?)`` after checking the times and the address.
 
-        ``canned``: None chooses (canned when only an expiry is given and the resource has no ``*``)."""
-        return _policy(resource, expires_in, expires_at, starts_at, ip_address, canned,
+        ``kind``: "url" (canned when only an expiry is given, as for ``sign_url``), "pattern"
+        (the same, but a ``*`` makes it custom, as for ``sign_cookies``) or "custom"."""
+        return _policy(resource, expires_in, expires_at, starts_at, ip_address, kind,
                        time.time() if now is None else now)
 
     # -- public forms --------------------------------------------------------------------------
@@ -348,14 +349,15 @@ class CloudFrontSigner:
                  now: float | None = None) -> str:
         """A signed URL: ``signer.sign_url("https://d1.cloudfront.net/a.jpg", expires_in=600)``.
 
-        Only an expiry (``expires_in`` seconds, default 3600, or ``expires_at``): a canned policy.
-        ``starts_at``, ``ip_address`` or a ``resource`` other than the URL (``*`` and ``?``
-        wildcards allowed): a custom policy. The URL's own query stays before the signature.
+        Only an expiry (``expires_in`` seconds, default 3600, or ``expires_at``): a canned policy
+        (a ``*`` in the URL is literal, as botocore signs it). ``starts_at``, ``ip_address`` or a
+        ``resource`` other than the URL (``*`` and ``?`` wildcards allowed): a custom policy. The
+        URL's own query stays before the signature.
         """
         check_url(url)
         target = url if resource is None else _check_resource(resource)
-        canned = None if resource is None or resource == url else False
-        policy, expires, canned = _policy(target, expires_in, expires_at, starts_at, ip_address, canned,
+        kind = "url" if resource is None or resource == url else "custom"  # "url": a * is literal, as botocore
+        policy, expires, canned = _policy(target, expires_in, expires_at, starts_at, ip_address, kind,
                                           time.time() if now is None else now)
         return url + ("&" if "?" in url else "?") + self._query(policy, expires, canned)
 
@@ -371,10 +373,10 @@ class CloudFrontSigner:
                      now: float | None = None) -> dict[str, str]:
         """Signed cookies, name to value: ``signer.sign_cookies("https://d1.cloudfront.net/videos/*", expires_in=3600)``.
 
-        A canned policy (``CloudFront-Expires``) for one exact URL with only an expiry; otherwise a
-        custom one (``CloudFront-Policy``). The same policy and signature as ``sign_url``'s."""
+        A canned policy (``CloudFront-Expires``) for one exact URL with only an expiry; otherwise
+        (a ``*`` in ``resource`` is a wildcard here) a custom one (``CloudFront-Policy``). The same policy and signature as ``sign_url``'s."""
         resource = _check_resource(resource)
-        policy, expires, canned = _policy(resource, expires_in, expires_at, starts_at, ip_address, None,
+        policy, expires, canned = _policy(resource, expires_in, expires_at, starts_at, ip_address, "pattern",
                                           time.time() if now is None else now)
         data = policy.encode()
         cookies = {"CloudFront-Expires": str(expires)} if canned else {"CloudFront-Policy": b64cf(data)}
@@ -411,7 +413,7 @@ class CloudFrontSigner:
         raises after the URLs before it were yielded."""
         now = time.time() if now is None else now
         # Check the shared conditions once, up front, so a bad expiry fails before any work.
-        _, expires, _ = _policy("x", expires_in, expires_at, starts_at, ip_address, None, now)
+        _, expires, _ = _policy("x", expires_in, expires_at, starts_at, ip_address, "url", now)
         starts = None if starts_at is None else epoch(starts_at, "starts_at")
         ip = None if ip_address is None else normalize_ip(ip_address)
         args = (expires, starts, ip)
@@ -445,7 +447,7 @@ def _check_resource(resource: object) -> str:
 
 
 def _policy(resource: str, expires_in: Duration | None, expires_at: Moment | None, starts_at: Moment | None,
-            ip_address: str | None, canned: bool | None, now: float) -> tuple[str, int, bool]:
+            ip_address: str | None, kind: str, now: float) -> tuple[str, int, bool]:
     if expires_in is not None and expires_at is not None:
         raise InvalidRequestError("give expires_in or expires_at, not both")
     if expires_at is not None:
@@ -462,8 +464,7 @@ def _policy(resource: str, expires_in: Duration | None, expires_at: Moment | Non
             raise InvalidRequestError(f"the start {_iso(starts)} is not before the expiry {_iso(expires)}: the URL "
                                       "would never work")
     ip = None if ip_address is None else normalize_ip(ip_address)
-    if canned is None:
-        canned = starts is None and ip is None and "*" not in resource
+    canned = kind != "custom" and starts is None and ip is None and not (kind == "pattern" and "*" in resource)
     if canned:
         return canned_policy(resource, expires), expires, True
     return custom_policy(resource, expires, date_greater_than=starts, ip_address=ip), expires, False
