@@ -4,6 +4,8 @@ The script is generated from the command's own option tables (the caller passes 
 never lists an option the command does not take. Profile names are read when Tab is pressed,
 by the shell itself from ``$AWS_CONFIG_FILE`` (default ``~/.aws/config``: ``[profile NAME]``
 and ``[default]``) and ``$AWS_SHARED_CREDENTIALS_FILE`` (``[NAME]``): no Python start-up per Tab.
+
+A front-end helper (of ``cli``): imports nothing of the package; ``cli`` passes its tables in.
 """
 
 from __future__ import annotations

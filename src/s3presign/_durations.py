@@ -3,6 +3,8 @@
 Wherever the command takes seconds (``--expires-in``, ``--cli-read-timeout``,
 ``--cli-connect-timeout``) it takes these too. Plain digits never load this module (the
 command's start-up budget); anything else does, once.
+
+A front-end helper (of ``cli``): imports nothing of the package.
 """
 
 from __future__ import annotations

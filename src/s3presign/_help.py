@@ -1,5 +1,8 @@
 """Help for each subcommand (``s3presign help SUBCOMMAND``, ``s3presign SUBCOMMAND --help``);
-loaded only when asked for. The whole command's help is ``cli.HELP``."""
+loaded only when asked for. The whole command's help is ``cli.HELP``.
+
+A front-end helper (of ``cli``): imports nothing of the package.
+"""
 
 from __future__ import annotations
 

@@ -20,6 +20,8 @@ bundle from ``--ca-bundle``, ``AWS_CA_BUNDLE`` or the profile's ``ca_bundle``, i
 AWS CLI v2 has it. The command's ``--ca-bundle``, ``--no-verify-ssl``, ``--cli-connect-timeout`` and
 ``--cli-read-timeout`` reach every call through ``configure``. Imported only by code that talks to
 a server: presigning itself never does.
+
+The ground: imports only ``_errors``.
 """
 
 from __future__ import annotations

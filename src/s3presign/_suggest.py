@@ -1,4 +1,7 @@
-""""Did you mean ...?" for a mistyped option or subcommand; loaded only when one is mistyped."""
+""""Did you mean ...?" for a mistyped option or subcommand; loaded only when one is mistyped.
+
+A front-end helper (of ``cli``): imports nothing of the package.
+"""
 
 from __future__ import annotations
 

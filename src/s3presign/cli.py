@@ -14,6 +14,7 @@ import time
 from . import __version__
 from ._errors import ConfigurationError, CredentialsError, Error, InvalidRequestError, ServiceError
 from ._errors import UsageError as UsageError  # service/_serve imports it from here
+from ._checks import MAX_EXPIRES_IN, MAX_V2_EXPIRES_IN, METHOD_NAMES, SIGNATURE_VERSIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -225,7 +226,7 @@ _FLAG_OPTIONS = {"--debug": "debug", "--version": "version", "--help": "help", "
 _COMPAT_ONLY = ("color", "query", "cli_binary_format", "cli_error_format", "no_paginate", "no_cli_pager",
                 "cli_auto_prompt", "no_cli_auto_prompt")  # accepted, no effect on a presigned URL
 SUBCOMMANDS = ("inspect", "verify", "explain", "cloudfront", "providers", "serve", "completion", "help")
-_METHODS = ("GET", "PUT", "DELETE", "HEAD")
+_METHODS = METHOD_NAMES  # the library's rules, not restated: see _checks
 
 
 def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
@@ -316,15 +317,15 @@ def _expires_in(text: str, signature_version: str | None, err: TextIO | None = N
         # SigV2 has no 7-day limit: Expires is the epoch second the URL ends (S3's "Signing and
         # authenticating REST requests"); past 2038 it no longer fits the 32-bit time that many
         # S3-compatible stores parse it into, and a URL they read as long expired is no use.
-        if value < 1 or int(time.time()) + value > SIGV2_LAST_EXPIRY:
+        if not 1 <= value <= MAX_V2_EXPIRES_IN or int(time.time()) + value > SIGV2_LAST_EXPIRY:
             raise UsageError(f"--expires-in must be from 1 second to a time before 2038-01-19 for SigV2 (Expires "
                              f"is a 32-bit epoch second in many stores), not {value}")
-        if value > 604800 and err is not None:
+        if value > MAX_EXPIRES_IN and err is not None:
             err.write(f"s3presign: warning: a SigV2 URL valid for {value} seconds (more than 7 days): AWS S3 "
                       "accepts it, but it works only while the keys that sign it do, and stores that follow "
                       "SigV4's 7-day limit refuse it\n")
-    elif not 1 <= value <= 604800:
-        raise UsageError(f"--expires-in must be from 1 to 604800 seconds (7 days, S3's limit), not {value}")
+    elif not 1 <= value <= MAX_EXPIRES_IN:
+        raise UsageError(f"--expires-in must be from 1 to {MAX_EXPIRES_IN} seconds (7 days, S3's limit), not {value}")
     return value
 
 
@@ -371,7 +372,7 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     from ._endpoints import ADDRESSING_STYLES, _parse_endpoint_url, validate_region
     from ._presigner import Presigner
     from ._request_options import post_parts, request_parts
-    from ._uri import parse_s3_uri
+    from ._uri import parse_s3_prefix, parse_s3_uri
 
     uri = options.get("uri")
     source = options.get("input")
@@ -413,7 +414,7 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     if style is not None and style not in ADDRESSING_STYLES:
         raise UsageError(f"--addressing-style must be auto, virtual or path, not {style!r}")
     version = options.get("signature_version")
-    if version is not None and version not in ("v4", "v2"):
+    if version is not None and version not in SIGNATURE_VERSIONS:
         raise UsageError(f"--signature-version must be v4 or v2, not {version!r}")
     try:
         if isinstance(options.get("region"), str):
@@ -421,15 +422,7 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         if isinstance(options.get("endpoint_url"), str):
             _parse_endpoint_url(str(options["endpoint_url"]))
         if recursive:
-            rest = str(uri)[5:] if str(uri).lower().startswith("s3://") else str(uri)
-            if rest[:4] == "arn:":
-                from ._arn import split_arn_uri
-
-                bucket, key = split_arn_uri(rest)
-            else:
-                bucket, _, key = rest.partition("/")
-            if not bucket:
-                raise UsageError(f"no bucket in {uri!r}: give s3://BUCKET/PREFIX/")
+            bucket, key = parse_s3_prefix(str(uri))
         elif not bulk:
             bucket, key = parse_s3_uri(str(uri))
         if post:
@@ -1280,42 +1273,14 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
 
 def _inspect_post(text: str, output: str, out: TextIO) -> int:
     """Inspect a presigned POST given as its JSON (--output json of POST), a file of it, or its base64 policy."""
-    import json
-    from binascii import a2b_base64
-
     if text == "-" or (not text.lstrip().startswith("{") and "\0" not in text and os.path.isfile(text)):
         text = _read_text(text, "the presigned POST")
-    policy_b64 = text.strip()
-    fields: dict[str, object] = {}
-    if policy_b64.startswith("{"):
-        try:
-            data = json.loads(policy_b64)
-        except (ValueError, RecursionError):
-            raise UsageError("that is neither a presigned URL nor presigned POST JSON") from None
-        fields = data.get("fields", data) if isinstance(data, dict) else {}
-        fields = fields if isinstance(fields, dict) else {}
-        policy_b64 = str(fields.get("policy", ""))
+    from ._inspect import inspect_post
+
     try:
-        policy = json.loads(a2b_base64(policy_b64))
-    except (ValueError, TypeError, RecursionError):
-        raise UsageError("give a presigned URL, presigned POST JSON, or its base64 policy") from None
-    if not isinstance(policy, dict) or not isinstance(policy.get("conditions"), list):
-        raise UsageError("that base64 text is not a POST policy (no list of conditions)")
-    facts: dict[str, object] = {"expiration": policy.get("expiration")}
-    for condition in policy["conditions"]:
-        if isinstance(condition, dict):
-            for name, value in condition.items():
-                if name == "x-amz-security-token":
-                    facts["session_token"] = True
-                else:
-                    facts[name] = value
-        elif isinstance(condition, list) and len(condition) == 3:
-            if condition[0] == "content-length-range":
-                facts["content-length-range"] = f"{condition[1]}..{condition[2]} bytes"
-            else:
-                facts[f"{condition[1]} {condition[0]}"] = condition[2]
-    if fields.get("x-amz-security-token"):
-        facts["session_token"] = True
+        facts = inspect_post(text)
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
     _write_facts(out, facts, output)
     return ExitCode.OK
 
