@@ -1,4 +1,4 @@
-""""Did you mean ...?" for a mistyped option or subcommand; loaded only when one is mistyped.
+"""Suggestions for a mistyped option or subcommand ("did you mean ...?"); loaded only when one is mistyped.
 
 A front-end helper (of ``cli``): imports nothing of the package.
 """
