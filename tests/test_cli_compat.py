@@ -111,6 +111,14 @@ def test_booleans_are_true_or_false_only(keys: Path, monkeypatch: pytest.MonkeyP
     assert host == ("bkt.s3.dualstack.us-west-2.amazonaws.com" if dualstack else "bkt.s3.us-west-2.amazonaws.com")
 
 
+def test_the_s3_sections_dualstack_wins_over_the_variable(keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # AWS CLI v2: s3 = use_dualstack_endpoint = true gives the dual-stack host whatever
+    # AWS_USE_DUALSTACK_ENDPOINT says (the variable only beats the top-level setting)
+    monkeypatch.setenv("AWS_USE_DUALSTACK_ENDPOINT", "false")
+    (keys / ".aws" / "config").write_text("[default]\ns3 =\n  use_dualstack_endpoint = true\n")
+    assert urlsplit(cli("s3://bkt/k", "--region", "us-west-2")[1]).hostname == "bkt.s3.dualstack.us-west-2.amazonaws.com"
+
+
 def test_ignore_configured_endpoint_urls_needs_true(keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9000")
     monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "1")  # not true: the endpoint stays (aws)

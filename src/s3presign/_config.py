@@ -184,8 +184,12 @@ def resolve(
                else s3_setting("signature_version") or Setting("v4", "default"))
     version.value = {"s3v4": "v4", "s3": "v2", "v4": "v4", "v2": "v2"}.get(str(version.value), version.value)
     out.signature_version = version
-    out.use_dualstack = _flag(env, "AWS_USE_DUALSTACK_ENDPOINT", s3_setting("use_dualstack_endpoint")
-                              or from_profile("use_dualstack_endpoint"))
+    # Two settings, either one turns it on (AWS CLI v2): the s3 section's use_dualstack_endpoint, and
+    # AWS_USE_DUALSTACK_ENDPOINT, which beats the profile's top-level use_dualstack_endpoint.
+    nested_dualstack = s3_setting("use_dualstack_endpoint")
+    out.use_dualstack = (Setting(True, nested_dualstack.source)
+                         if nested_dualstack is not None and is_true(nested_dualstack.value)
+                         else _flag(env, "AWS_USE_DUALSTACK_ENDPOINT", from_profile("use_dualstack_endpoint")))
     out.use_accelerate = _flag(env, None, s3_setting("use_accelerate_endpoint"))
     out.use_fips = _flag(env, "AWS_USE_FIPS_ENDPOINT", from_profile("use_fips_endpoint"))
     # Access points, Multi-Region Access Points, S3 Express (botocore's configprovider names):
