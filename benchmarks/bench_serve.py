@@ -2,13 +2,17 @@
 
     python benchmarks/bench_serve.py [--requests 1000] [--clients 50] [--rounds 3]
 
-Starts ``s3presign serve`` (uvicorn, one process) with a bearer-token policy and sends each
-route's requests from 50 keep-alive connections at once (asyncio clients, so the load generator
+Starts ``s3presign serve`` (uvicorn, one process, audit log on) with a bearer-token policy and
+sends each route's requests from 50 keep-alive connections at once (asyncio clients, so the load generator
 stays light on a small machine). Reported per route, as the median of the rounds: requests/s,
 p50 and p99 latency, and errors (any status but 200 counts). Peers in the same run, on the same
 uvicorn: ``/healthz`` (the HTTP floor: no signing, no policy) and a minimal ASGI app that signs
-with boto3's ``generate_presigned_url``, the way these services are usually written. Keys are
-realistic (Hive-style folders, spaces, non-ASCII). Prints; never fails on a missed figure.
+with boto3's ``generate_presigned_url``, the way these services are usually written. With
+``redis-server`` at hand, ``/download`` again with the limits shared through Redis (every request
+counted there), on one worker and on ``--workers 2``. Each route is compared with the ``/healthz``
+it ran beside, round by round, and by the server's CPU time per request (Linux), which a busy
+machine disturbs less. Keys are realistic (Hive-style folders, spaces, non-ASCII). Prints; never
+fails on a missed figure.
 """
 
 from __future__ import annotations
@@ -69,6 +73,48 @@ BOTO3_APP = textwrap.dedent('''
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 ''')
+
+
+def _cpu_ns(pid: int) -> int:
+    """Nanoseconds the process has spent on a CPU (Linux /proc/PID/schedstat; 0 elsewhere): unlike
+    wall time, not stretched by whatever else the machine runs."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as file:
+            total = int(file.read().split()[0])
+        with open(f"/proc/{pid}/task/{pid}/children") as file:  # --workers: the forked workers
+            return total + sum(_cpu_ns(int(child)) for child in file.read().split())
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], int] | None:
+    """A redis-server on loopback for the shared-limit rows (None, said once, without one)."""
+    import shutil
+    import socket
+
+    binary = shutil.which("redis-server")
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        binary = None
+    if binary is None:
+        print("redis-server or the redis client is missing: the shared-limit rows are left out (make redis; "
+              "pip install 's3presign[redis]')")
+        return None
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, port
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("redis-server did not start")
 
 
 def _start(command: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -143,7 +189,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="s3presign-bench-serve-"))
     (folder / "policy.toml").write_text(POLICY)
@@ -160,7 +206,18 @@ def main() -> int:
     else:
         servers["boto3 + uvicorn"] = _start([sys.executable, "-m", "uvicorn", "boto3_app:app", "--port", "0",
                                              "--no-access-log", "--log-level", "info"], env, folder / "boto3.log")
+    redis = _start_redis(folder)
+    if redis is not None:  # the shared limits: every request counted in Redis, one worker and two
+        limited = POLICY.replace('token_sha256 =', 'rate_limit = 1000000.0\nburst = 1000000\ntoken_sha256 =')
+        (folder / "redis.toml").write_text(f'[limits]\nredis_url = "redis://127.0.0.1:{redis[1]}/0"\n' + limited)
+        for workers in (1, 2):
+            (folder / f"w{workers}").mkdir()
+            servers[f"Redis, {workers} worker{'s' if workers > 1 else ''}"] = _start(
+                [sys.executable, "-m", "s3presign", "serve", "--config", str(folder / "redis.toml"), "--port", "0",
+                 "--workers", str(workers)], env, folder / f"w{workers}" / "serve.log")
     plan = [("s3presign serve", name, make) for name, make in ROUTES.items()]
+    plan += [(server, f"GET /download ({server.lower()})", ROUTES["GET /download (presign GET)"])
+             for server in servers if server.startswith("Redis")]
     if "boto3 + uvicorn" in servers:
         plan.append(("boto3 + uvicorn", "GET presign (boto3)",
                      lambda n: ("GET", "/?key=" + quote(_key(n)), b"")))
@@ -171,10 +228,14 @@ def main() -> int:
     try:
         for server, name, make in plan:  # warm up
             asyncio.run(_round(servers[server][1], make, min(200, args.requests), args.clients))
+        cpu: dict[str, list[float]] = {name: [] for _, name, _ in plan}
         for _ in range(args.rounds):
             for server, name, make in plan:
+                before = _cpu_ns(servers[server][0].pid)
                 results[name].append(asyncio.run(_round(servers[server][1], make, args.requests, args.clients)))
-        print(f"{'server':<17} {'route':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+                cpu[name].append((_cpu_ns(servers[server][0].pid) - before) / args.requests / 1000)
+        print(f"{'server':<17} {'route':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'CPU µs/req':>11}")
+        floor = "healthz (HTTP floor)"
         rates = {}
         for server, name, _ in plan:
             rounds = results[name]
@@ -182,7 +243,18 @@ def main() -> int:
             p50 = statistics.median(_p(lat, 0.50) for _, lat, _ in rounds) * 1000
             p99 = statistics.median(_p(lat, 0.99) for _, lat, _ in rounds) * 1000
             errors = sum(len(err) for _, _, err in rounds)
-            print(f"{server:<17} {name:<30} {rate:>8,.0f} {p50:>8.1f} {p99:>8.1f} {errors:>7}")
+            print(f"{server:<17} {name:<34} {rate:>8,.0f} {p50:>8.1f} {p99:>8.1f} {errors:>7} "
+                  f"{statistics.median(cpu[name]):>11.0f}")
+        # Each route against the floor it ran beside in the same round, then the median: a load spike
+        # on the shared machine moves both sides of one ratio, not one side of a median of each.
+        for name in ROUTES:
+            if name != floor:
+                ratios = [args.requests / route[0] / (args.requests / base[0])
+                          for route, base in zip(results[name], results[floor])]
+                by_cpu = statistics.median(cpu[floor]) / statistics.median(cpu[name])
+                print(f"{name} vs {floor}: {statistics.median(ratios):.2f}x the requests/s "
+                      f"(median of {len(ratios)} rounds; range {min(ratios):.2f}-{max(ratios):.2f}); "
+                      f"{by_cpu:.2f}x by the server's CPU time per request")
         boto3_rate = rates.get("GET presign (boto3)")
         if boto3_rate:
             print(f"GET /download vs boto3 on the same uvicorn: {rates['GET /download (presign GET)'] / boto3_rate:.2f}x "
@@ -191,6 +263,9 @@ def main() -> int:
         for process, _ in servers.values():
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+        if redis is not None:
+            redis[0].terminate()
+            redis[0].wait(timeout=30)
     return 0
 
 

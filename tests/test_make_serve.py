@@ -1,5 +1,6 @@
 """`make serve` (scripts/serve.py): the demo server names every bucket it made, and the one it
-calls versioned keeps versions, as the README's walk-through expects."""
+calls versioned keeps versions, as the README's walk-through expects; every bucket aborts
+incomplete multipart uploads (the lifecycle rule the signing service's docs advise)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ def test_make_serve_lists_its_buckets_and_versions_the_versioned_one() -> None:
                            endpoint_url=exports["AWS_ENDPOINT_URL"])
         status = send(signer.presign_details(VERSIONED_BUCKET, None, "GET", params=[("versioning", "")]).url)
         assert b"<Status>Enabled</Status>" in status.body, status.body
+        for bucket in (BUCKET, DOTTED_BUCKET, VERSIONED_BUCKET):  # incomplete uploads are cleaned up
+            rules = send(signer.presign_details(bucket, None, "GET", params=[("lifecycle", "")]).url).body
+            assert re.search(rb"<AbortIncompleteMultipartUpload>\s*<DaysAfterInitiation>1</DaysAfterInitiation>", rules), rules
         first = send(signer.presign(VERSIONED_BUCKET, "doc.txt", "PUT"), "PUT", b"one")
         send(signer.presign(VERSIONED_BUCKET, "doc.txt", "PUT"), "PUT", b"two")
         old = signer.presign(VERSIONED_BUCKET, "doc.txt", params={"versionId": first.headers["x-amz-version-id"]})

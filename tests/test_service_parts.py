@@ -430,3 +430,34 @@ def test_a_store_preset_without_post_object_is_known_too() -> None:
                            [(b"authorization", f"Bearer {TOKEN}".encode())])
     assert (status, answer) == (501, {"error": "this store has no POST Object (Cloudflare R2, the profile's provider); "
                                                "configure Uppy with shouldUseMultipart: true so every file goes up in parts"})
+
+
+@given(st.binary(max_size=60) | st.text(alphabet="ab=&+%2BCfü ", max_size=40).map(str.encode))
+def test_the_query_parser_equals_parse_qsl(raw: bytes) -> None:
+    """The service's own query parser (faster on the hot path) reads exactly what parse_qsl reads."""
+    from urllib.parse import parse_qsl
+
+    from s3presign.service._app import _query
+
+    assert _query(raw) == parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def test_the_audit_log_flushes_within_the_loop_iteration(tmp_path: Path) -> None:
+    import asyncio
+
+    path = tmp_path / "a.jsonl"
+    log = AuditLog(str(path))
+
+    async def burst() -> list[int]:
+        seen = []
+        for n in range(3):
+            log.write("grant", key=f"k{n}")
+        seen.append(len(path.read_text().splitlines()))  # still buffered: one write for the burst
+        await asyncio.sleep(0)
+        seen.append(len(path.read_text().splitlines()))  # flushed once the loop went round
+        return seen
+
+    assert asyncio.run(burst()) == [0, 3]
+    log.write("deny", key="outside a loop")  # no loop: at once
+    assert len(path.read_text().splitlines()) == 4
+    log.close()

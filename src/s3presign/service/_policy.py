@@ -32,6 +32,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .._errors import ConfigFileError
 
@@ -123,7 +124,7 @@ class Rule:
     metadata: tuple[str, ...] = ()
     number: int = 0  # position in the file, from 1, for messages
 
-    @property
+    @cached_property  # a frozen dataclass keeps __dict__: computed once, not per request
     def tag(self) -> str:
         """8 hex digits that name this rule in the keys it issues (the end of their ``{uuid}``)."""
         import hashlib
@@ -138,11 +139,20 @@ class Rule:
 
     def issued(self, key: str, *, identity: str, max_filename_bytes: int) -> bool:
         """True when ``key`` is one this rule built for ``identity`` (its ``{uuid}`` ends in the tag)."""
+        return self.key_status(key, identity=identity, max_filename_bytes=max_filename_bytes) == "issued"
+
+    def key_status(self, key: str, *, identity: str, max_filename_bytes: int) -> str | None:
+        """``"issued"`` for a key this rule built for ``identity``, ``"allowed"`` for one it could have
+        built (no tag of its own: an object put there otherwise), None for any other key."""
         found = _key_pattern(self.key, identity).fullmatch(key)
-        if found is None or not self.allows_key(key, identity=identity, max_filename_bytes=max_filename_bytes):
-            return False
-        uuid = found.groupdict().get("uuid")
-        return uuid is not None and uuid.endswith(self.tag)
+        if found is None:
+            return None
+        groups = found.groupdict()
+        name = groups.get("filename")
+        if name is not None and _sanitized_or_none(name, max_filename_bytes) != name:
+            return None
+        uuid = groups.get("uuid")
+        return "issued" if uuid is not None and uuid.endswith(self.tag) else "allowed"
 
     def build_key(self, *, identity: str, uuid: str, filename: str) -> str:
         """The key for an upload: ``rule.build_key(identity="web", uuid=u, filename="a.txt")``."""
@@ -151,11 +161,7 @@ class Rule:
 
     def allows_key(self, key: str, *, identity: str, max_filename_bytes: int) -> bool:
         """True when this rule could have built ``key`` for ``identity``."""
-        found = _key_pattern(self.key, identity).fullmatch(key)
-        if found is None:
-            return False
-        name = found.groupdict().get("filename")
-        return name is None or _sanitized_or_none(name, max_filename_bytes) == name
+        return self.key_status(key, identity=identity, max_filename_bytes=max_filename_bytes) is not None
 
     def allows_type(self, content_type: str) -> bool:
         """``text/*`` matches ``text/plain; charset=utf-8``; no ``content_types`` allows any type."""
@@ -207,7 +213,8 @@ def sanitize_filename(name: str, *, max_bytes: int = DEFAULT_MAX_FILENAME_BYTES)
     """
     text = unicodedata.normalize("NFC", str(name))
     text = re.split(r"[/\\]", text)[-1]
-    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"))
+    if not text.isprintable():  # printable (C-fast) means none of those categories: nothing to drop
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"))
     text = unicodedata.normalize("NFC", text).strip(" .\t")
     if not text:
         raise ValueError(f"the file name {name!r} is empty once path segments and control characters are removed")
