@@ -451,28 +451,17 @@ class Signer:
         params: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         now: datetime | None = None,
-        **options: Any,
     ) -> PresignedRequest:
         """A URL plus the headers the client must send: ``signer.presign_request("bkt", "k", method="PUT",
         headers={"Content-Type": "text/csv"}).headers``.
 
         Every header is signed (listed in X-Amz-SignedHeaders), never moved into the query: S3 then
         refuses a request whose header differs or is missing, and it ignores some headers when
-        they arrive in the query (checksums, server-side encryption).
-
-        The command's request options work as keywords: ``content_type="text/csv",
-        metadata={"owner": "alice"}, acl="private"``; also content_md5, checksum_crc32,
-        checksum_crc32c, checksum_sha1, checksum_sha256, storage_class, tagging, sse,
-        sse_kms_key_id, sse_c_key (the 32-byte key, or its base64), if_none_match, version_id,
-        the response_* overrides (response_content_disposition, ...), upload_id and part_number.
+        they arrive in the query (checksums, server-side encryption). ``Presigner.presign_request``
+        also takes the command's request options as keywords.
         """
         method, expires_in = normal_method(method), whole_seconds(expires_in)
         header_pairs, param_pairs = pairs(headers), pairs(params)
-        if options:  # the rule lives with the command's: _request_options
-            from ._request_options import keyword_parts
-
-            parts = keyword_parts(options, method)
-            header_pairs, param_pairs = [*header_pairs, *parts.headers], [*param_pairs, *parts.params]
         self.check_limits(method, expires_in, params=param_pairs, headers=header_pairs)
         creds = self._snapshot(expires_in)
         details = self._details(creds, bucket, key, method, expires_in, now, params=param_pairs, headers=header_pairs)
