@@ -154,6 +154,7 @@ class App:
         self.body_timeout = body_timeout  # seconds a request body may pause between two chunks
         self.failures = AddressLimiter(policy.server.failed_auth_rate, policy.server.failed_auth_burst)
         self._origins = frozenset(policy.server.cors_origins)
+        self._rules = {c.name: tuple(policy.rules_for(c.name)) for c in policy.clients}  # per request otherwise
         # No POST Object: said by the policy, or by the store preset the AWS profile names (R2, B2, ...).
         store: Any = getattr(signer, "store", None)
         self._no_post = ("[s3] post_object = false" if not policy.s3.post_object
@@ -314,7 +315,7 @@ class App:
     # -- rules --------------------------------------------------------------------------------
 
     def _upload_rule(self, caller: Caller, method: str, content_type: str) -> Rule:
-        rules = [r for r in self.policy.rules_for(caller.name) if method in r.methods]
+        rules = [r for r in self._rules.get(caller.name, ()) if method in r.methods]
         if not rules:
             raise Refusal(403, f"no rule lets client {caller.name} presign {method} ({_PURPOSE[method]})")
         for rule in rules:
@@ -325,14 +326,14 @@ class App:
                            f"(allowed: {', '.join(allowed)})")
 
     def _key_rule(self, caller: Caller, method: str, key: str) -> Rule:
-        rules = [r for r in self.policy.rules_for(caller.name) if method in r.methods]
+        rules = [r for r in self._rules.get(caller.name, ()) if method in r.methods]
         if not rules:
             raise Refusal(403, f"no rule lets client {caller.name} presign {method} ({_PURPOSE[method]})")
         limit = self.policy.server.max_filename_bytes
         # The rule that issued the key governs it (its tag ends the key's {uuid}); keys no rule of
         # this caller issued (objects put there otherwise, templates without {uuid}) go by first match.
         first: Rule | None = None
-        for rule in self.policy.rules_for(caller.name):
+        for rule in self._rules.get(caller.name, ()):
             status = rule.key_status(key, identity=caller.namespace, max_filename_bytes=limit)
             if status == "issued":
                 if method not in rule.methods:
