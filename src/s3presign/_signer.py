@@ -30,14 +30,14 @@ from . import _sigv4
 from ._checks import (
     METHODS,
     check_expires_in,
-    normal_method,
-    whole_seconds,
     check_signature_version,
     checked_key,
     epoch_second,
+    normal_method,
     pairs,
     request_headers,
     request_params,
+    whole_seconds,
 )
 from ._credentials import Credentials, RefreshableCredentials
 from ._encoding import PATH_SAFE_PATTERN, encode_path, encode_query_component
@@ -450,7 +450,8 @@ class Signer:
         The same checks, clock and caches as ``presign_paths``; only the URL strings are not made.
         """
         if method not in METHODS:
-            raise bad_method(method)
+            method = normal_method(method)
+        expires_in = whole_seconds(expires_in)
         url_prefix, uri_prefix, tail = self._endpoints.get(bucket) or self._bucket(bucket)
         runs: list[tuple[int, str]] = []
         if not paths:
