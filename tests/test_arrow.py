@@ -135,3 +135,24 @@ def test_columns_sign_urls_seaweedfs_serves(seaweedfs: Server, dataset: list[str
                                                                 return_dtype=pl.String))
     assert table["url"].dtype == pl.String
     assert fetch_all(table["url"].to_list()[-3:]) == [k.encode() for k in dataset[-3:]]
+
+
+def test_a_slice_signed_across_seconds_joins_each_row_with_its_own_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The signer reads its clock every 512 rows; Arrow joins each URL with the query of the
+    second its row was signed in (``Signer.sign_paths``' runs), checked against botocore."""
+    from s3presign import _signer
+
+    readings = [1795780800.0, 1795780801.0, 1795780802.0]
+    monkeypatch.setattr(_signer, "_time", lambda: readings.pop(0) if len(readings) > 1 else readings[0])
+    signer = Presigner(Credentials("AKIDEXAMPLE", SECRET), region="eu-west-1")
+    keys = [f"year=2026/part {i:05d}.parquet" for i in range(1100)]
+    urls = presign_array(signer, pa.array(keys), bucket="my-bucket").to_pylist()
+    dates = [url.split("X-Amz-Date=")[1][:16] for url in urls]
+    assert dates[:512] == ["20261127T120000Z"] * 512 and dates[512:1024] == ["20261127T120001Z"] * 512
+    assert dates[1024:] == ["20261127T120002Z"] * 76
+    for i in (0, 511, 512, 1023, 1024, 1099):
+        signed_at = datetime.strptime(dates[i], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        theirs = ref.presign("my-bucket", keys[i], method="GET", expires_in=3600, now=signed_at,
+                             access_key_id="AKIDEXAMPLE", secret_access_key=SECRET, session_token=None,
+                             region="eu-west-1")
+        assert ref.parts(urls[i]) == ref.parts(theirs)

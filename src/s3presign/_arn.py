@@ -13,6 +13,8 @@ place of a bucket name, as AWS CLI v2 reads them (botocore's S3 endpoint rules a
   CLI v2's ``s3`` commands refuse them.
 
 Parsing only: where each one points and how it is signed is ``_endpoints``' business.
+
+A pure layer: imports only ``_errors``.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ own copy of the Signer, which pickles), which read the input descriptor themselv
 is one and write the output themselves, in turn order (see "worker processes" below): the parent
 neither reads, splits, decodes nor encodes lines, because with two cores every microsecond it
 spent per line would be one the workers do not get. Output order is input order.
+
+A wing: takes a ``Signer`` (its batch door) and imports the shared rules, ``_encoding``, ``_uri`` and
+the ground; never the front door.
 """
 
 from __future__ import annotations

@@ -15,11 +15,12 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
-__all__ = ["MAX_EXPIRES_IN", "MAX_KEY_BYTES", "MAX_V2_EXPIRES_IN", "METHODS", "SIGNATURE_VERSIONS", "bad_method",
+__all__ = ["MAX_EXPIRES_IN", "MAX_KEY_BYTES", "MAX_V2_EXPIRES_IN", "METHODS", "METHOD_NAMES", "SIGNATURE_VERSIONS", "bad_method",
            "check_expires_in", "check_method", "check_signature_version", "checked_key", "epoch_second", "pairs",
            "request_headers", "request_params"]
 
-METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+METHOD_NAMES = ("GET", "PUT", "DELETE", "HEAD")  # in the order messages list them
+METHODS = frozenset(METHOD_NAMES)
 MAX_EXPIRES_IN = 604800  # seven days, the longest S3 accepts for SigV4
 MAX_V2_EXPIRES_IN = 100 * 365 * 86400  # SigV2 has no limit; a century keeps the time printable
 MAX_KEY_BYTES = 1024

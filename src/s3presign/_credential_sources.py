@@ -19,6 +19,9 @@ its network modules). Each follows AWS CLI v2 (botocore's credential providers),
 Assume-role and web-identity results are cached in ``~/.aws/cli/cache`` under AWS CLI's file names
 (sha1 of the sorted JSON of the call's arguments), mode 0600, so both tools share them (one MFA
 prompt for both).
+
+Settings layer: imports ``_ini``, ``_local_credentials``, ``_sigv4``, ``_endpoints``, ``_http``, ``_files``
+and the ground; never ``_config`` (which imports it).
 """
 
 from __future__ import annotations
@@ -163,21 +166,11 @@ def _sts_call(endpoint: str, region: str, form: dict[str, str], env: Mapping[str
     path = parts.path or "/"
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     if signer is not None:
-        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        payload = hashlib.sha256(body).hexdigest()
-        signed_headers = [("content-type", headers["Content-Type"]), ("host", host), ("x-amz-date", amz_date)]
-        if signer.session_token:
-            signed_headers.append(("x-amz-security-token", signer.session_token))
-        block, names = _sigv4.canonical_headers(signed_headers)
-        canonical = _sigv4.canonical_request("POST", path, "", block, names, payload)
-        scope = _sigv4.credential_scope(amz_date[:8], region, "sts")
-        signature = _sigv4.signature(_sigv4.signing_key(signer.secret_access_key, amz_date[:8], region, "sts"),
-                                     _sigv4.string_to_sign(amz_date, scope, canonical))
-        headers.update({"X-Amz-Date": amz_date, "Authorization":
-                        f"{_sigv4.ALGORITHM} Credential={signer.access_key_id}/{scope}, "
-                        f"SignedHeaders={names}, Signature={signature}"})
-        if signer.session_token:
-            headers["X-Amz-Security-Token"] = signer.session_token
+        signed = _sigv4.signed_headers(
+            credentials=signer, method="POST", path=path, params=[], headers=[*headers.items(), ("Host", host)],
+            payload_hash=hashlib.sha256(body).hexdigest(), region=region, service="sts",
+            amz_date=time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
+        headers = {name: value for name, value in signed if name != "Host"}  # the client sends Host from the URL
     response = http("POST", endpoint + ("" if parts.path else "/"), headers=headers, body=body, env=env,
                     ca_bundle=ca_bundle, what="STS")
     return _sts_result(response)

@@ -1,5 +1,8 @@
 """Credentials: an access key id, its secret and an optional session token; and credentials that
-refresh themselves from a source before they expire."""
+refresh themselves from a source before they expire.
+
+The ground: imports only ``_errors``.
+"""
 
 from __future__ import annotations
 

@@ -20,6 +20,8 @@ Rules, in order:
   where botocore's S3 endpoint rules refuse them (partition mismatch, Accelerate, ...);
 - S3 Express directory buckets ``{name}--{az}--x-s3``: ``{bucket}.s3express[-fips]-{az}[.dualstack].{region}``,
   service ``s3express`` (signed with a CreateSession's keys, see ``_express``).
+
+A pure layer: imports ``_arn`` and ``_errors``.
 """
 
 from __future__ import annotations

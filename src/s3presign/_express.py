@@ -15,6 +15,9 @@ session expires: in memory for the library (per ``ExpressSessions``, thread-safe
 command, also in a 0600 file per (access key id, endpoint, bucket) under
 ``~/.aws/s3presign/s3express-cache/`` like the AWS CLI's credential cache, written atomically.
 The cache key never contains a secret. This is the only module that calls CreateSession.
+
+A wing: takes a ``Signer`` (its endpoint and credentials) and imports ``_sigv4``, ``_http``, ``_files``,
+``_credentials`` and ``_errors``; the core reaches it only through the sessions object it is given.
 """
 
 from __future__ import annotations
@@ -215,19 +218,12 @@ def create_session(signer: Signer, bucket: str, *, env: Mapping[str, str] | None
     endpoint = signer.endpoint(bucket)
     base = signer.credentials
     path = endpoint.path_prefix.rstrip("/") or "/"
-    amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    headers = {"host": endpoint.host_header, "x-amz-content-sha256": _EMPTY_SHA256, "x-amz-date": amz_date}
-    if base.session_token:
-        headers["x-amz-security-token"] = base.session_token
-    block, signed = _sigv4.canonical_headers(headers.items())
-    canonical = _sigv4.canonical_request("GET", path, _sigv4.canonical_query_string([("session", "")]), block,
-                                         signed, _EMPTY_SHA256)
-    scope = _sigv4.credential_scope(amz_date[:8], endpoint.signing_region, "s3express")
-    to_sign = _sigv4.string_to_sign(amz_date, scope, canonical)
-    key = _sigv4.signing_key(base.secret_access_key, amz_date[:8], endpoint.signing_region, "s3express")
-    headers["authorization"] = (f"{_sigv4.ALGORITHM} Credential={base.access_key_id}/{scope}, "
-                                f"SignedHeaders={signed}, Signature={_sigv4.signature(key, to_sign)}")
-    del headers["host"]  # the HTTP client sends it from the URL
+    signed = _sigv4.signed_headers(
+        credentials=base, method="GET", path=path, params=[("session", "")],
+        headers=[("host", endpoint.host_header), ("x-amz-content-sha256", _EMPTY_SHA256)],
+        payload_hash=_EMPTY_SHA256, region=endpoint.signing_region, service="s3express",
+        amz_date=time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
+    headers = {name: value for name, value in signed if name != "host"}  # the client sends Host from the URL
     url = f"{endpoint.scheme}://{endpoint.netloc}{path}?session"
     response = request("GET", url, headers=headers, timeout=timeout, max_bytes=64 << 10,
                        env=os.environ if env is None else env, ca_bundle=ca_bundle,

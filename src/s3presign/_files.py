@@ -7,6 +7,8 @@
   sessions) as the AWS CLI does: a new 0600 file in the same directory, then ``os.replace``. A
   crash leaves the old file whole, and a symlink planted at the destination is replaced, never
   followed.
+
+The ground: imports only ``_errors``.
 """
 
 from __future__ import annotations

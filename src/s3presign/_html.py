@@ -4,6 +4,8 @@ The page carries a Content-Security-Policy (https://www.w3.org/TR/CSP3/): nothin
 anywhere (``default-src 'none'``), its one style and one script run because their SHA-256 hashes
 are listed, and the form may post only to the bucket's URL (``form-action``; and to the
 ``success_action_redirect`` target S3 sends the browser on to, when there is one).
+
+A wing: renders a ``PresignedPost`` (a type from ``_post``); imports nothing else of the package.
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ promises hold everywhere:
 Proxies come from ``HTTPS_PROXY``/``HTTP_PROXY`` (and lower-case forms) with ``NO_PROXY``; the CA
 bundle from ``AWS_CA_BUNDLE`` or the profile's ``ca_bundle``. Imported only by code that talks to
 a server: presigning itself never does.
+
+The ground: imports only ``_errors``.
 """
 
 from __future__ import annotations

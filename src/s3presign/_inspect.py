@@ -12,6 +12,9 @@ SigV4A URLs (Multi-Region Access Points, Outposts) cannot be re-signed to compar
 signatures are randomized: they verify under the public key derived from the local secret.
 S3 Express URLs are SigV4 signed with a session key: its secret comes from the command's session
 cache (``_express``), since no profile holds it.
+
+A wing: imports the pure layers, ``_config`` (local secrets) and ``_express`` (cached sessions);
+never the signer or the front door.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from urllib.parse import SplitResult
 
-__all__ = ["Explanation", "PresignInfo", "Verification", "explain", "inspect", "is_cloudfront", "redact", "verify",
+__all__ = ["Explanation", "PresignInfo", "Verification", "explain", "inspect", "inspect_post", "is_cloudfront", "redact", "verify",
            "verify_with"]
 
 
@@ -616,3 +619,43 @@ def _try_variations(info: PresignInfo, secrets: Sequence[tuple[str, str]], metho
     causes.append(f"the signature matches no method with the local secret for {info.access_key_id}: the URL "
                   "was changed after signing (a parameter, the key or the signature itself), or it was signed "
                   "with another secret")
+
+def inspect_post(text: str) -> dict[str, object]:
+    """What a presigned POST allows, from its JSON (``{"url": ..., "fields": {...}}`` or the fields)
+    or its base64 policy: ``inspect_post(post_json)["expiration"]``; ``InvalidRequestError`` when
+    it is neither. The one decoder of POST policies (the command's ``inspect`` uses it)."""
+    import json
+    from binascii import a2b_base64
+
+    policy_b64 = text.strip()
+    fields: dict[str, object] = {}
+    if policy_b64.startswith("{"):
+        try:
+            data = json.loads(policy_b64)
+        except (ValueError, RecursionError):
+            raise InvalidRequestError("that is neither a presigned URL nor presigned POST JSON") from None
+        fields = data.get("fields", data) if isinstance(data, dict) else {}
+        fields = fields if isinstance(fields, dict) else {}
+        policy_b64 = str(fields.get("policy", ""))
+    try:
+        policy = json.loads(a2b_base64(policy_b64))
+    except (ValueError, TypeError, RecursionError):
+        raise InvalidRequestError("give a presigned URL, presigned POST JSON, or its base64 policy") from None
+    if not isinstance(policy, dict) or not isinstance(policy.get("conditions"), list):
+        raise InvalidRequestError("that base64 text is not a POST policy (no list of conditions)")
+    facts: dict[str, object] = {"expiration": policy.get("expiration")}
+    for condition in policy["conditions"]:
+        if isinstance(condition, dict):
+            for name, value in condition.items():
+                if name == "x-amz-security-token":
+                    facts["session_token"] = True
+                else:
+                    facts[name] = value
+        elif isinstance(condition, list) and len(condition) == 3:
+            if condition[0] == "content-length-range":
+                facts["content-length-range"] = f"{condition[1]}..{condition[2]} bytes"
+            else:
+                facts[f"{condition[1]} {condition[0]}"] = condition[2]
+    if fields.get("x-amz-security-token"):
+        facts["session_token"] = True
+    return facts

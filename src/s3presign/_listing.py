@@ -5,6 +5,8 @@ presigned with the same credentials and sent to the configured endpoint
 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html). Keys stream out page
 by page; ``--include``/``--exclude`` filters apply as ``aws s3 cp`` applies them: to the key
 relative to the prefix's directory, in order, the last matching filter deciding.
+
+A wing: takes a ``Signer`` and imports ``_http`` and ``_errors``.
 """
 
 from __future__ import annotations

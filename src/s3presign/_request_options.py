@@ -5,6 +5,8 @@ and the client must send it exactly; none is moved into the query. S3 enforces a
 through the signature, while it silently ignores some headers when they arrive as query
 parameters (checksums, server-side encryption), and botocore signs the same way, so each URL
 can be compared with botocore's byte for byte.
+
+A wing: imports ``_post`` (policy conditions), ``_errors`` and the pure layers.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ Theory of operation (https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTA
 ``x-amz-*`` headers, lower-cased, sorted, one ``name:value\\n`` each (the session token is one of
 them). ``CanonicalizedResource`` is ``/bucket/encoded-key`` whatever the host, followed by the
 sub-resources (``versionId``, ``response-*``, ...) sorted and not encoded.
+
+A pure layer: imports nothing of the package but the ground.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""AWS Signature Version 4, query-string ("presigned URL") form, one function per step.
+"""AWS Signature Version 4, one function per step: the query-string ("presigned URL") form, and
+``signed_headers``, the header form, for the calls s3presign makes itself (S3 Express
+CreateSession, STS, the service's S3 calls).
 
 Theory of operation (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html):
 
@@ -16,7 +18,8 @@ Theory of operation (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query
 Nothing here reads the clock, the environment or the network: the time comes in as strings.
 Hashing uses the interpreter's built-in SHA-256 (``_sha256``), not OpenSSL's: loading OpenSSL
 costs more start-up time than a command that signs one URL spends hashing.
-The fast path in ``_presigner`` builds the same strings with fewer steps; the tests hold both
+A pure layer: imports only ``_encoding`` (and ``_credentials`` for a type).
+The fast path in ``_signer`` builds the same strings with fewer steps; the tests hold both
 to the published vectors and to botocore.
 """
 
@@ -31,8 +34,10 @@ from ._encoding import encode_query_component
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
     from typing import Any
+
+    from ._credentials import Credentials
 
 __all__ = [
     "ALGORITHM",
@@ -46,6 +51,7 @@ __all__ = [
     "hmac_pads",
     "hmac_sha256",
     "signature",
+    "signed_headers",
     "signing_key",
     "string_to_sign",
 ]
@@ -164,3 +170,33 @@ def auth_query_params(
         params.append((token_param, session_token))
     params.append(("X-Amz-SignedHeaders", signed_headers))
     return params
+
+
+def signed_headers(
+    *,
+    credentials: Credentials,
+    method: str,
+    path: str,
+    params: Sequence[tuple[str, str]],
+    headers: Sequence[tuple[str, str]],
+    payload_hash: str,
+    region: str,
+    amz_date: str,
+    service: str = "s3",
+) -> list[tuple[str, str]]:
+    """``headers`` plus X-Amz-Date, X-Amz-Security-Token (if any) and Authorization: the header form
+    of SigV4 (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html), for a
+    request whose encoded path is ``path``: ``signed_headers(credentials=c, method="POST", path="/b/k", ...)``.
+
+    ``headers`` must include Host, and every header given is signed; ``amz_date`` is ``YYYYMMDDTHHMMSSZ``.
+    """
+    all_headers = [*headers, ("X-Amz-Date", amz_date)]
+    if credentials.session_token:
+        all_headers.append(("X-Amz-Security-Token", credentials.session_token))
+    block, names = canonical_headers(all_headers)
+    scope = credential_scope(amz_date[:8], region, service)
+    canonical = canonical_request(method, path, canonical_query_string(params), block, names, payload_hash)
+    key = signing_key(credentials.secret_access_key, amz_date[:8], region, service)
+    authorization = (f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
+                     f"SignedHeaders={names}, Signature={signature(key, string_to_sign(amz_date, scope, canonical))}")
+    return [*all_headers, ("Authorization", authorization)]

@@ -22,6 +22,8 @@ its reference implementation, aws-c-auth ``aws_signing.c`` / ``key_derivation.c`
 Steps 1-3 are standard library. Step 4 and the public key need the ``cryptography`` package (the
 ``s3presign[sigv4a]`` extra): it is imported only here, only when a SigV4A URL is made, so plain
 SigV4 never loads it. Without it the error says how to install it.
+
+A pure layer: imports ``_sigv4`` and ``_errors``.
 """
 
 from __future__ import annotations

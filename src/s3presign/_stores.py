@@ -14,6 +14,9 @@ documentation is silent, the rule says "not documented" and s3presign does not g
 undocumented POST or SigV2 is allowed with a warning, an undocumented expiry limit is SigV4's
 7 days. ("provider" is only the user-facing word: ``--provider``; in code these are stores, so
 they cannot be confused with credential providers.)
+
+Settings layer: imports only the shared rules (``_checks``) and ``_errors``; never a signer (the
+signer is given a ``Store`` and calls its ``check``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import time
 from . import __version__
 from ._errors import ConfigurationError, CredentialsError, Error, InvalidRequestError, ServiceError
 from ._errors import UsageError as UsageError  # service/_serve imports it from here
+from ._checks import MAX_EXPIRES_IN, MAX_V2_EXPIRES_IN, METHOD_NAMES, SIGNATURE_VERSIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -185,7 +186,7 @@ _REPEATED_OPTIONS = {"--include": "filters", "--exclude": "filters", "--metadata
                      "--param": "param", "--header": "header", "--condition": "condition"}
 _FLAG_OPTIONS = {"--debug": "debug", "--version": "version", "--help": "help", "-h": "help",
                  "--recursive": "recursive", "--keep-going": "keep_going", "--strict-expiry": "strict_expiry"}
-_METHODS = ("GET", "PUT", "DELETE", "HEAD")
+_METHODS = METHOD_NAMES  # the library's rules, not restated: see _checks
 
 
 def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
@@ -251,10 +252,10 @@ def _expires_in(text: str, signature_version: str | None) -> int:
     except ValueError:
         raise UsageError(f"--expires-in must be a whole number of seconds, not {text!r}") from None
     if signature_version == "v2":
-        if not 1 <= value <= 3153600000:  # the library's limit for SigV2: a century
-            raise UsageError(f"--expires-in must be from 1 to 3153600000 seconds (a century), not {value}")
-    elif not 1 <= value <= 604800:
-        raise UsageError(f"--expires-in must be from 1 to 604800 seconds (7 days, S3's limit), not {value}")
+        if not 1 <= value <= MAX_V2_EXPIRES_IN:  # the library's limit for SigV2: a century
+            raise UsageError(f"--expires-in must be from 1 to {MAX_V2_EXPIRES_IN} seconds (a century), not {value}")
+    elif not 1 <= value <= MAX_EXPIRES_IN:
+        raise UsageError(f"--expires-in must be from 1 to {MAX_EXPIRES_IN} seconds (7 days, S3's limit), not {value}")
     return value
 
 
@@ -273,7 +274,7 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     from ._endpoints import ADDRESSING_STYLES, _parse_endpoint_url, validate_region
     from ._presigner import Presigner
     from ._request_options import post_parts, request_parts
-    from ._uri import parse_s3_uri
+    from ._uri import parse_s3_prefix, parse_s3_uri
 
     uri = options.get("uri")
     source = options.get("input")
@@ -308,7 +309,7 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     if style is not None and style not in ADDRESSING_STYLES:
         raise UsageError(f"--addressing-style must be auto, virtual or path, not {style!r}")
     version = options.get("signature_version")
-    if version is not None and version not in ("v4", "v2"):
+    if version is not None and version not in SIGNATURE_VERSIONS:
         raise UsageError(f"--signature-version must be v4 or v2, not {version!r}")
     try:
         if isinstance(options.get("region"), str):
@@ -316,15 +317,7 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         if isinstance(options.get("endpoint_url"), str):
             _parse_endpoint_url(str(options["endpoint_url"]))
         if recursive:
-            rest = str(uri)[5:] if str(uri).lower().startswith("s3://") else str(uri)
-            if rest[:4] == "arn:":
-                from ._arn import split_arn_uri
-
-                bucket, key = split_arn_uri(rest)
-            else:
-                bucket, _, key = rest.partition("/")
-            if not bucket:
-                raise UsageError(f"no bucket in {uri!r}: give s3://BUCKET/PREFIX/")
+            bucket, key = parse_s3_prefix(str(uri))
         elif not bulk:
             bucket, key = parse_s3_uri(str(uri))
         if post:
@@ -1042,42 +1035,14 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
 
 def _inspect_post(text: str, output: str, out: TextIO) -> int:
     """Inspect a presigned POST given as its JSON (--output json of POST), a file of it, or its base64 policy."""
-    import json
-    from binascii import a2b_base64
-
     if text == "-" or (not text.lstrip().startswith("{") and "\0" not in text and os.path.isfile(text)):
         text = _read_text(text, "the presigned POST")
-    policy_b64 = text.strip()
-    fields: dict[str, object] = {}
-    if policy_b64.startswith("{"):
-        try:
-            data = json.loads(policy_b64)
-        except (ValueError, RecursionError):
-            raise UsageError("that is neither a presigned URL nor presigned POST JSON") from None
-        fields = data.get("fields", data) if isinstance(data, dict) else {}
-        fields = fields if isinstance(fields, dict) else {}
-        policy_b64 = str(fields.get("policy", ""))
+    from ._inspect import inspect_post
+
     try:
-        policy = json.loads(a2b_base64(policy_b64))
-    except (ValueError, TypeError, RecursionError):
-        raise UsageError("give a presigned URL, presigned POST JSON, or its base64 policy") from None
-    if not isinstance(policy, dict) or not isinstance(policy.get("conditions"), list):
-        raise UsageError("that base64 text is not a POST policy (no list of conditions)")
-    facts: dict[str, object] = {"expiration": policy.get("expiration")}
-    for condition in policy["conditions"]:
-        if isinstance(condition, dict):
-            for name, value in condition.items():
-                if name == "x-amz-security-token":
-                    facts["session_token"] = True
-                else:
-                    facts[name] = value
-        elif isinstance(condition, list) and len(condition) == 3:
-            if condition[0] == "content-length-range":
-                facts["content-length-range"] = f"{condition[1]}..{condition[2]} bytes"
-            else:
-                facts[f"{condition[1]} {condition[0]}"] = condition[2]
-    if fields.get("x-amz-security-token"):
-        facts["session_token"] = True
+        facts = inspect_post(text)
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
     _write_facts(out, facts, output)
     return ExitCode.OK
 

@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
 from .. import _sigv4
+from .._sigv4 import signed_headers as signed_headers  # the one SigV4 header signer
 from .._encoding import encode_path
 from .._errors import ServiceError
 
@@ -39,37 +40,6 @@ _NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 class _Missing(Exception):
     """HEAD answered 404: no such object."""
-
-
-def signed_headers(
-    *,
-    credentials: Credentials,
-    method: str,
-    path: str,
-    params: Sequence[tuple[str, str]],
-    headers: Sequence[tuple[str, str]],
-    payload_hash: str,
-    region: str,
-    amz_date: str,
-    service: str = "s3",
-) -> list[tuple[str, str]]:
-    """``headers`` plus X-Amz-Date, X-Amz-Security-Token (if any) and Authorization, for a request
-    whose encoded path is ``path``: ``signed_headers(credentials=c, method="POST", path="/b/k", ...)``.
-
-    ``headers`` must include Host; ``amz_date`` is ``YYYYMMDDTHHMMSSZ``.
-    """
-    all_headers = [*headers, ("X-Amz-Date", amz_date)]
-    if credentials.session_token:
-        all_headers.append(("X-Amz-Security-Token", credentials.session_token))
-    block, names = _sigv4.canonical_headers(all_headers)
-    scope = _sigv4.credential_scope(amz_date[:8], region, service)
-    canonical = _sigv4.canonical_request(method, path, _sigv4.canonical_query_string(params), block, names,
-                                         payload_hash)
-    key = _sigv4.signing_key(credentials.secret_access_key, amz_date[:8], region, service)
-    signature = _sigv4.signature(key, _sigv4.string_to_sign(amz_date, scope, canonical))
-    authorization = (f"{_sigv4.ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
-                     f"SignedHeaders={names}, Signature={signature}")
-    return [*all_headers, ("Authorization", authorization)]
 
 
 class Part:
