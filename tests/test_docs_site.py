@@ -102,6 +102,9 @@ def test_site_in_chromium(site: str) -> None:
                 response = page.goto(url)
                 assert response is not None and response.ok, url
                 anchors[url] = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+                # a pipe in a table's code shows as |, not as the \\| GitHub's tables need in the source
+                escaped = page.eval_on_selector_all("td code", "els => els.map(e => e.textContent)")
+                problems.extend(f"{url}: table code shows a backslash: {text}" for text in escaped if "\\|" in text)
                 for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
                     target = urljoin(url, href)
                     if urlsplit(target).netloc != origin:
