@@ -201,6 +201,8 @@ def sse_c_key_is_base64(path: str) -> bool:
 
 def _sse_c_key(path: str) -> tuple[str, str]:
     """Read a 256-bit SSE-C key (32 raw bytes, or their base64) -> (base64 key, base64 MD5)."""
+    if "\0" in path:  # open() raises ValueError, not OSError, for a NUL in a path
+        raise InvalidRequestError(f"cannot read --sse-c-key-file {path!r}: a file name holds no NUL byte")
     try:
         with open(path, "rb") as file:
             data = file.read(1024)
