@@ -278,8 +278,10 @@ def test_debug_adds_a_traceback_on_error(home: Path) -> None:
 
 
 def _subprocess_env(home: Path) -> dict[str, str]:
+    # PYTHONPATH passes on, so the subprocess runs the tree under test, not another install.
     return {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "AWS_ACCESS_KEY_ID": "AKIDCLI",
-            "AWS_SECRET_ACCESS_KEY": SECRET}
+            "AWS_SECRET_ACCESS_KEY": SECRET,
+            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {})}
 
 
 def test_console_script_and_module(home: Path) -> None:
