@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium java redis uppy test demo serve bench docs docs-serve dist clean
+.PHONY: install chromium java redis uppy awscli2 zsh test demo serve bench docs docs-serve dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,23 @@ $(UPPY_BUNDLE): tests/uppy/package.json tests/uppy/package-lock.json tests/uppy/
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 	cd tests/uppy && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
+## make awscli2: AWS CLI v2 (not on PyPI), the oracle of the command's differential tests, in
+## .venv-awscli2 (its aws also at .venv-awscli2/bin/aws); tests find it there or via S3PRESIGN_AWS2
+AWSCLI2_INSTALL ?= /work/shared/oracles/awscli-v2/install.sh
+AWSCLI2 := .venv-awscli2
+awscli2: $(AWSCLI2)/bin/aws
+$(AWSCLI2)/bin/aws:
+	@test -x $(AWSCLI2)/aws || $(AWSCLI2_INSTALL) $(AWSCLI2) >/dev/null
+	mkdir -p $(AWSCLI2)/bin && ln -sf ../aws $(AWSCLI2)/bin/aws
+
+## make zsh: Debian's zsh, so the completion test also drives zsh
+zsh:
+	@command -v zsh >/dev/null 2>&1 || { \
+	  echo "installing Debian's zsh for the completion test"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh >/dev/null; }
+
 ## make test: type-check, then the whole suite (starts its own SeaweedFS on loopback)
-test: $(STAMP) chromium java redis uppy
+test: $(STAMP) chromium java redis uppy awscli2 zsh
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
@@ -100,4 +115,4 @@ dist: $(STAMP)
 	$(PY) -m build --outdir dist .
 
 clean:
-	rm -rf $(VENV) $(DEMO_VENV) $(DOCS_VENV) dist .pytest_cache .mypy_cache .hypothesis build src/*.egg-info tests/uppy/node_modules tests/uppy/dist
+	rm -rf $(VENV) $(AWSCLI2) $(DEMO_VENV) $(DOCS_VENV) dist .pytest_cache .mypy_cache .hypothesis build src/*.egg-info tests/uppy/node_modules tests/uppy/dist

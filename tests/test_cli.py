@@ -171,7 +171,6 @@ def _one_line_error(code: int, out: str, err: str, expected_code: int, fragment:
         (["s3://b/k", "--endpoint-url", "localhost:9000"], "http:// or https://"),
         (["s3://b/k", "--output", "xml"], "url, json or curl"),
         (["s3://b/k", "--addressing-style", "sideways"], "auto, virtual or path"),
-        (["s3://b/k", "--region", "a", "--region", "b"], "given twice"),
     ],
 )
 def test_usage_errors(keys: Path, args: list[str], fragment: str) -> None:
@@ -254,7 +253,7 @@ def test_credential_process_works(home: Path) -> None:
          [], "run 'aws sso login --profile default'"),
         ({"config": "[default]\ncredential_process = /nonexistent/helper --json\n"}, [], "'/nonexistent/helper' was not found"),
         ({"env": {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://evil.example/creds"}}, [], "must be https"),
-        ({"config_dir": True}, [], "cannot read"),
+        ({"config_dir": True}, [], "no credentials found"),  # a directory reads as empty, as in AWS CLI v2
     ],
 )
 def test_configuration_errors(home: Path, monkeypatch: pytest.MonkeyPatch, setup: dict[str, object],

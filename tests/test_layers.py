@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("wings: they take a Signer", ("_post", "_bulk", "arrow", "_inspect", "_express", "_listing", "_html",
                                    "_request_options", "scale", "scale.", "_cloudfront")),
     ("the front door", ("_presigner", "__init__", "_boto3")),  # the package re-exports the boto3 door
-    ("front-ends: argv, HTTP, frameworks", ("cli", "__main__", "service", "service.", "django", "django.")),
+    ("front-ends: argv, HTTP, frameworks", ("cli", "_completion", "_help", "_suggest", "_durations", "__main__", "service", "service.", "django", "django.")),
 ]
 
 # Edges that exist for a reason the layers do not show yet: (importer, imported) -> why. Empty

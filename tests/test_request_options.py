@@ -134,7 +134,7 @@ def test_curl_output(keys: Path) -> None:
     assert main(["s3://my-bucket/dir/data.csv", "--http-method", "PUT", "--content-type", "text/csv",
                  "--output", "curl"], out=out, err=io.StringIO()) == 0
     command = out.getvalue()
-    assert command.startswith("curl --globoff --fail-with-body --upload-file data.csv -H 'Content-Type: text/csv' 'https://")
+    assert command.startswith("curl --globoff --path-as-is --fail-with-body --upload-file data.csv -H 'Content-Type: text/csv' 'https://")
 
 
 @pytest.mark.parametrize(

@@ -270,10 +270,22 @@ def test_library_from_config_follows_the_profile_preset(keys: Path) -> None:
         signer.presign_post("b", "k")
 
 
-def test_a_region_from_the_environment_that_the_store_refuses_is_a_configuration_error(
-        keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_explicit_provider_beats_the_environment(keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # flags > presets > environment > profile: --provider r2's endpoint and region, not AWS_*'s
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9000")
     code, out, err = cli("s3://my-bucket/k", "--provider", "r2", "--account-id", "abc")
+    assert (code, err) == (0, "")
+    assert out.startswith("https://my-bucket.abc.r2.cloudflarestorage.com/k?") and "%2Fauto%2Fs3%2F" in out
+    # a flag still beats the preset
+    code, out, err = cli("s3://my-bucket/k", "--provider", "r2", "--account-id", "abc", "--region", "eu-west-1")
+    assert (code, out) == (252, "") and "not 'eu-west-1'" in err
+
+
+def test_a_region_from_the_profile_that_a_profile_preset_refuses_is_a_configuration_error(keys: Path) -> None:
+    (keys / ".aws" / "config").write_text("[default]\nregion = eu-west-1\ns3presign_provider = r2\n"
+                                          "s3presign_account_id = abc\n")
+    code, out, err = cli("s3://my-bucket/k")
     assert (code, out) == (253, "") and "not 'eu-west-1'" in err
 
 
@@ -307,7 +319,7 @@ def test_providers_table_lists_every_store(keys: Path) -> None:
 def test_providers_detail_gives_every_source(keys: Path) -> None:
     code, out, _ = cli("providers", "r2", "--output", "json")
     (row,) = json.loads(out)
-    assert code == 0 and row["sources"] == STORES["r2"].sources and row["unsupported"] == "POST"
+    assert code == 0 and row["sources"] == STORES["r2"].sources and row["unsupported"] == ["POST"]
     code, out, _ = cli("providers", "b2")
     assert code == 0 and "source of post: https://www.backblaze.com/" in out
     assert cli("providers", "nope")[0] == 252

@@ -76,6 +76,9 @@ def parse_arn(text: str) -> Arn:
     if len(parts) != 6 or parts[0] != "arn":
         raise _bad(text, "an S3 ARN reads arn:PARTITION:s3:REGION:ACCOUNT:accesspoint/NAME")
     _, partition, service, region, account, resource = parts
+    if service == "s3" and not region and not account and resource and "/" not in resource and ":" not in resource:
+        raise InvalidRequestError(f"{text!r} is a bucket ARN: give the bucket's name, s3://{resource}/KEY "
+                                  "(ARNs in an S3 URI name access points)")
     if partition not in ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f",
                          "aws-eusc"):
         raise _bad(text, f"unknown partition {partition!r} (aws, aws-cn, aws-us-gov, ...)")
@@ -145,6 +148,11 @@ def split_arn_uri(rest: str) -> tuple[str, str]:
         end = len(rest) - len(resource) + min(seps)
         return rest[:end], rest[end + 1:]
     if len(head) == 6 and head[2] not in ("s3", "s3-object-lambda"):  # not S3: parse_arn says so
+        resource = head[5]
+        end = rest.find("/", len(rest) - len(resource))
+        return (rest, "") if end < 0 else (rest[:end], rest[end + 1:])
+    if len(head) == 6 and not head[5].startswith(("accesspoint/", "accesspoint:")):
+        # not an access point (a bucket ARN, arn:aws:s3:::BUCKET/KEY): the ARN ends at the first '/'
         resource = head[5]
         end = rest.find("/", len(rest) - len(resource))
         return (rest, "") if end < 0 else (rest[:end], rest[end + 1:])

@@ -632,13 +632,17 @@ def _input_fd(source: Any) -> int | None:
 def stream(signer: Signer, source: BinaryIO, write: Callable[[bytes], object], *, method: str, expires_in: int,
            fmt: str, keep_going: bool, jobs: int, on_error: Callable[[int, str], object],
            on_progress: Callable[[int], object] | None = None, params: list[tuple[str, str]] | None = None,
-           headers: list[tuple[str, str]] | None = None, out_fd: int | None = None) -> tuple[int, int]:
+           headers: list[tuple[str, str]] | None = None, out_fd: int | None = None,
+           line_buffered: bool = False) -> tuple[int, int]:
     """Presign every line of ``source``, writing output in order; returns (URLs written, bad lines).
 
     ``source``: a binary stream not yet read from, or an object with ``readlines(hint)`` (a
     listing). ``out_fd``: the file descriptor ``write`` ends in, already flushed; with it,
     ``jobs > 1`` workers write there themselves. Without it everything runs in this process;
-    so does an input that comes in one read (forking would cost more than it saves)."""
+    so does an input that comes in one read (forking would cost more than it saves).
+    ``line_buffered``: each line's URL as soon as the line arrives (someone types or a program
+    waits for the answer): in this process, nothing held back for the next read; ``write``
+    flushes."""
     import os
 
     settings: dict[str, Any] = {"method": method, "expires_in": expires_in, "fmt": fmt, "keep_going": keep_going,
@@ -663,13 +667,15 @@ def stream(signer: Signer, source: BinaryIO, write: Callable[[bytes], object], *
         read: Callable[[int], bytes] = (
             (lambda n: os.read(in_fd, n)) if in_fd is not None
             else getattr(source, "read1", None) or source.read)  # read1: what is there, without waiting for more
-        while len(head) < 2:  # enough to tell a large input from a small one
+        ended = False
+        while len(head) < (1 if line_buffered else 2):  # enough to tell a large input from a small one
             data = read(BLOCK_BYTES)
             if not data:
                 head += cutter.end()
+                ended = True
                 break
             head += cutter.feed(data)
-        more = len(head) >= 2
+        more = not ended if line_buffered else len(head) >= 2
         rest = read_blocks(read, cutter) if more else iter(())
     else:
         def lines() -> Iterator[Task]:  # a line source (a listing): lists of lines
@@ -683,7 +689,7 @@ def stream(signer: Signer, source: BinaryIO, write: Callable[[bytes], object], *
         more = len(head) == 2
     if more:
         _keep_freed_memory()
-    in_workers = jobs > 1 and more and out_fd is not None and hasattr(os, "fork")
+    in_workers = jobs > 1 and more and out_fd is not None and hasattr(os, "fork") and not line_buffered
     emit: Callable[[bytes], object] = (lambda data: _write_all(out_fd, data)) if in_workers else write  # type: ignore[arg-type]
     emit(header(fmt).encode())
     for task in chain(head, () if in_workers else rest):  # lazily: the input may be huge

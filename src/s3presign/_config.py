@@ -33,7 +33,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Refetch", "Resolved", "Setting", "apply_preset", "parse_config", "resolve", "secrets_for"]
 
-_TRUE = ("true", "1", "yes", "on")
+
+
+def is_true(value: object) -> bool:
+    """A boolean setting as AWS CLI v2 reads it (botocore's ``ensure_boolean``): ``true`` in any
+    case is true, anything else (``1``, ``yes``, ``on``, ``" true"``, empty) is false."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
 class Setting:
@@ -57,7 +62,7 @@ class Resolved:
 
     __slots__ = ("addressing_style", "credentials", "endpoint_url", "profile", "region", "signature_version",
                  "use_accelerate", "use_dualstack", "use_fips", "store", "account_id", "use_arn_region",
-                 "disable_multiregion_access_points", "disable_express_session_auth")
+                 "disable_multiregion_access_points", "disable_express_session_auth", "ca_bundle")
 
     profile: Setting
     region: Setting
@@ -73,6 +78,7 @@ class Resolved:
     credentials: Setting
     store: Setting  # a _stores.Store (--provider, profile s3presign_provider) or None
     account_id: Setting
+    ca_bundle: Setting  # AWS_CA_BUNDLE > profile ca_bundle (the command's --ca-bundle beats both)
 
     def presigner_kwargs(self) -> dict[str, object]:
         """Keyword arguments for ``Presigner`` besides the credentials."""
@@ -118,6 +124,7 @@ def resolve(
     account_id: str | None = None,
     env: Mapping[str, str] | None = None,
     refreshing: bool = True,
+    sign: bool = True,
 ) -> Resolved:
     """Resolve settings and credentials: ``resolve(profile="dev")`` reads os.environ and ~/.aws.
 
@@ -131,9 +138,9 @@ def resolve(
 
     if profile is not None:
         out.profile = Setting(profile, "--profile")
-    elif env.get("AWS_PROFILE"):
+    elif "AWS_PROFILE" in env:  # set but empty names the profile "" (not found), as in AWS CLI v2
         out.profile = Setting(env["AWS_PROFILE"], "env AWS_PROFILE")
-    elif env.get("AWS_DEFAULT_PROFILE"):
+    elif "AWS_DEFAULT_PROFILE" in env:
         out.profile = Setting(env["AWS_DEFAULT_PROFILE"], "env AWS_DEFAULT_PROFILE")
     else:
         out.profile = Setting("default", "default")
@@ -161,10 +168,13 @@ def resolve(
 
     out.region = (
         Setting(region, "--region") if region is not None
-        else Setting(env["AWS_REGION"], "env AWS_REGION") if env.get("AWS_REGION")
-        else Setting(env["AWS_DEFAULT_REGION"], "env AWS_DEFAULT_REGION") if env.get("AWS_DEFAULT_REGION")
+        else Setting(env["AWS_REGION"], "env AWS_REGION") if "AWS_REGION" in env
+        else Setting(env["AWS_DEFAULT_REGION"], "env AWS_DEFAULT_REGION") if "AWS_DEFAULT_REGION" in env
         else from_profile("region") or Setting(None, "not set: the global endpoint, signed for us-east-1")
     )
+    if out.region.value == "":  # aws builds s3..amazonaws.com, or signs for region "" (S3 refuses both)
+        raise ConfigurationError(f"the region is empty ({out.region.source}): give a region such as us-east-1, "
+                                 "or unset the variable")
     out.endpoint_url = _endpoint(endpoint_url, env, files, section, where, from_profile)
 
     style = (Setting(addressing_style, "--addressing-style") if addressing_style is not None
@@ -194,6 +204,11 @@ def resolve(
                  else from_profile("s3presign_provider") or Setting(None, "not set"))
     if out.store.value is not None:
         apply_preset(out)
+    out.ca_bundle = (Setting(env["AWS_CA_BUNDLE"], "env AWS_CA_BUNDLE") if env.get("AWS_CA_BUNDLE")
+                     else from_profile("ca_bundle") or Setting(None, "not set"))
+    if not sign:  # AWS CLI v2's --no-sign-request: no credentials looked for
+        out.credentials = Setting(None, "not signed (--no-sign-request)")
+        return out
     out.credentials = _credentials(env, files, name, section, where, explicit_profile=profile is not None,
                                    region=out.region.value if isinstance(out.region.value, str) else None)
     creds = out.credentials.value
@@ -226,10 +241,11 @@ class Refetch:
 
 
 def _flag(env: Mapping[str, str], variable: str | None, configured: Setting | None) -> Setting:
-    if variable and env.get(variable):
-        return Setting(env[variable].strip().lower() in _TRUE, f"env {variable}")
+    # A variable that is set wins even when empty (then false), as botocore's EnvironmentProvider has it.
+    if variable and variable in env:
+        return Setting(is_true(env[variable]), f"env {variable}")
     if configured is not None:
-        return Setting(str(configured.value).strip().lower() in _TRUE, configured.source)
+        return Setting(is_true(configured.value), configured.source)
     return Setting(False, "default")
 
 
@@ -239,9 +255,9 @@ def _endpoint(flag: str | None, env: Mapping[str, str], files: Files, section: S
         return Setting(flag, "--endpoint-url")
     ignore = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
     if ignore is not None:
-        if ignore.strip().lower() in _TRUE:
+        if is_true(ignore):
             return Setting(None, "not set (env AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)")
-    elif str(section.get("ignore_configured_endpoint_urls", "")).strip().lower() in _TRUE:
+    elif is_true(section.get("ignore_configured_endpoint_urls")):
         return Setting(None, f"not set ({files.config_path} {where} ignore_configured_endpoint_urls)")
     for variable in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
         if env.get(variable):
@@ -308,7 +324,7 @@ def _credentials(env: Mapping[str, str], files: Files, name: str, section: Secti
         creds = container_credentials(env)
         if creds is not None:
             return Setting(creds, "container credentials (AWS_CONTAINER_CREDENTIALS_*)")
-    if (env.get("AWS_EC2_METADATA_DISABLED") or "").strip().lower() != "true":
+    if not is_true(env.get("AWS_EC2_METADATA_DISABLED")):
         from ._credential_sources import imds_credentials
 
         creds = imds_credentials(env, section)
@@ -331,6 +347,13 @@ def apply_preset(resolved: Resolved) -> None:
     try:
         store = get_store(str(provider.value))
         resolved.store = Setting(store, provider.source)
+        if provider.source.startswith("--"):
+            # flags > presets > environment > profile: an explicit --provider's own endpoint and
+            # region replace AWS_ENDPOINT_URL, AWS_REGION and the profile's (flags still win).
+            if store.endpoint is not None and not resolved.endpoint_url.source.startswith("--"):
+                resolved.endpoint_url = Setting(None, "not set")
+            if store.signing_region and not resolved.region.source.startswith("--"):
+                resolved.region = Setting(None, "not set")
         given = {"region": resolved.region, "endpoint_url": resolved.endpoint_url, "account_id": resolved.account_id}
         style = resolved.addressing_style
         chosen = shape(store, region=_text(resolved.region), endpoint_url=_text(resolved.endpoint_url),
@@ -362,8 +385,11 @@ def secrets_for(access_key_id: str, *, profile: str | None = None, env: Mapping[
     in any profile of the config and credentials files, as ``[(where, secret), ...]``."""
     env = os.environ if env is None else env
     found: list[tuple[str, str]] = []
+    from_env = []
     if env.get("AWS_ACCESS_KEY_ID") == access_key_id and env.get("AWS_SECRET_ACCESS_KEY"):
-        found.append(("env AWS_SECRET_ACCESS_KEY", env["AWS_SECRET_ACCESS_KEY"]))
+        from_env.append(("env AWS_SECRET_ACCESS_KEY", env["AWS_SECRET_ACCESS_KEY"]))
+    if profile is None:
+        found += from_env
     try:
         resolved = resolve(profile=profile, env=env).credentials
         creds = resolved.value
@@ -371,8 +397,13 @@ def secrets_for(access_key_id: str, *, profile: str | None = None, env: Mapping[
             creds = creds.current
         if isinstance(creds, Credentials) and creds.access_key_id == access_key_id:
             found.append((resolved.source, creds.secret_access_key))
-    except (ConfigurationError, CredentialsError):
+    except ConfigurationError:
+        if profile is not None:  # a profile asked for by name that is not there: say so, never fall back
+            raise
+    except CredentialsError:
         pass
+    if profile is not None:  # the named profile's secret first, then the others
+        found += from_env
     files = Files(env)
     for path, profiles in ((files.credentials_path, files.credential_profiles),
                            (files.config_path, files.config_profiles)):

@@ -206,10 +206,6 @@ class EndpointRules:
             )
         if self.use_accelerate and self.use_fips:
             raise ConfigurationError("S3 Accelerate cannot be used with FIPS endpoints: turn one of them off")
-        if self.use_accelerate and self.addressing_style == "path":
-            raise ConfigurationError(
-                "S3 Accelerate needs virtual-hosted addressing: set the addressing style to auto or virtual"
-            )
         if self.endpoint_url is not None:
             _parse_endpoint_url(self.endpoint_url)
             for flag, name in ((self.use_accelerate, "S3 Accelerate"), (self.use_fips, "FIPS"),
@@ -243,9 +239,12 @@ class EndpointRules:
             return self._directory_endpoint(bucket)
         if self.endpoint_url is not None:
             return self._custom_endpoint(bucket)
-        virtual = self.addressing_style != "path" and is_virtual_hostable(bucket, allow_dots=False)
-        if self.use_accelerate and not virtual:
-            raise InvalidRequestError(
+        # Accelerate is virtual-hosted whatever the addressing style: AWS CLI v2 presigns
+        # addressing_style = path with use_accelerate_endpoint on at bucket.s3-accelerate...
+        virtual = ((self.addressing_style != "path" or self.use_accelerate)
+                   and is_virtual_hostable(bucket, allow_dots=False))
+        if self.use_accelerate and not virtual:  # a setting that cannot apply: configuration (AWS CLI v2: 255)
+            raise ConfigurationError(
                 f"bucket {bucket!r} cannot use S3 Accelerate: its name must be a DNS label "
                 "(3-63 lower-case letters, digits and '-', no dots)"
             )

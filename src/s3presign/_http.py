@@ -16,7 +16,9 @@ promises hold everywhere:
   socket down when the deadline passes, which ends any blocked read at once.
 
 Proxies come from ``HTTPS_PROXY``/``HTTP_PROXY`` (and lower-case forms) with ``NO_PROXY``; the CA
-bundle from ``AWS_CA_BUNDLE`` or the profile's ``ca_bundle``. Imported only by code that talks to
+bundle from ``--ca-bundle``, ``AWS_CA_BUNDLE`` or the profile's ``ca_bundle``, in that order, as
+AWS CLI v2 has it. The command's ``--ca-bundle``, ``--no-verify-ssl``, ``--cli-connect-timeout`` and
+``--cli-read-timeout`` reach every call through ``configure``. Imported only by code that talks to
 a server: presigning itself never does.
 
 The ground: imports only ``_errors``.
@@ -36,10 +38,40 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from types import TracebackType
 
-__all__ = ["HTTPError", "Response", "Stream", "bypasses_proxy", "open_stream", "request", "without_query"]
+__all__ = ["HTTPError", "Response", "Stream", "bypasses_proxy", "configure", "open_stream", "request",
+           "without_query"]
 
 DEFAULT_MAX_BYTES = 1 << 20  # 1 MiB: far above any credential document or S3 error body
 CHUNK = 1 << 16
+
+
+# Process-wide settings from the command line (AWS CLI v2's global options); see configure.
+_settings: dict[str, object] = {"ca_bundle": None, "default_ca_bundle": None, "verify": True,
+                                "connect_timeout": None, "read_timeout": None}
+
+
+def configure(*, ca_bundle: str | None = None, default_ca_bundle: str | None = None, verify: bool = True,
+              connect_timeout: float | None = None, read_timeout: float | None = None) -> None:
+    """Settings for every later call, from the outermost layer: ``configure(verify=False)``.
+
+    ``ca_bundle`` (``--ca-bundle``) beats ``AWS_CA_BUNDLE``, which beats ``default_ca_bundle``
+    (the profile's ``ca_bundle``). ``verify=False`` (``--no-verify-ssl``) skips certificate
+    checks. A timeout of 0 waits without limit, as AWS CLI v2's ``--cli-read-timeout 0`` does;
+    None keeps each caller's own.
+    """
+    _settings.update(ca_bundle=ca_bundle, default_ca_bundle=default_ca_bundle, verify=verify,
+                     connect_timeout=connect_timeout, read_timeout=read_timeout)
+
+
+def _timeouts(timeout: float) -> tuple[float | None, float | None]:
+    """(connect, read) timeouts for a call whose caller asked for ``timeout``; None: no limit."""
+    def pick(name: str) -> float | None:
+        value = _settings[name]
+        if value is None:
+            return timeout
+        return float(value) or None  # type: ignore[arg-type]
+
+    return pick("connect_timeout"), pick("read_timeout")
 
 
 class Response:
@@ -134,16 +166,22 @@ class Stream:
         host = parts.hostname
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         send_headers = {"User-Agent": "s3presign", **dict(headers or {})}
+        connect_timeout, read_timeout = _timeouts(timeout)
         try:
             self._conn, target = _connection(parts.scheme, host, port, target, send_headers, env,
-                                             ca_bundle, timeout)
+                                             ca_bundle, connect_timeout)
         except (OSError, ValueError) as exc:  # an unreadable CA bundle, a malformed proxy URL
             raise HTTPError(f"cannot call {what} at {self._url}: {exc}") from None
-        if deadline:
-            self._timer = threading.Timer(timeout, self._expire)
+        if deadline and (read_timeout is not None or _settings["read_timeout"] is None):
+            # The whole call's deadline: the caller's, or a longer --cli-read-timeout
+            self._timer = threading.Timer(max(timeout, read_timeout or 0), self._expire)
             self._timer.daemon = True
             self._timer.start()
         try:
+            if connect_timeout != read_timeout:
+                self._conn.connect()  # under the connect timeout; then reads under the read timeout
+                if self._conn.sock is not None:
+                    self._conn.sock.settimeout(read_timeout)
             self._conn.request(method, target, body=body, headers=send_headers)
             self._response = self._conn.getresponse()
         except (OSError, http.client.HTTPException) as exc:
@@ -211,7 +249,7 @@ class Stream:
 
 def _connection(
     scheme: str, host: str, port: int | None, target: str, headers: dict[str, str],
-    env: Mapping[str, str], ca_bundle: str | None, timeout: float,
+    env: Mapping[str, str], ca_bundle: str | None, timeout: float | None,
 ) -> tuple[http.client.HTTPConnection, str]:
     """A connection to the host, or to the proxy for it, and the request target to send."""
     proxy = _proxy_for(scheme, host, env)
@@ -219,8 +257,14 @@ def _connection(
     if scheme == "https":
         import ssl
 
-        bundle = env.get("AWS_CA_BUNDLE") or ca_bundle
-        context = ssl.create_default_context(cafile=bundle) if bundle else ssl.create_default_context()
+        bundle = (_settings["ca_bundle"] or env.get("AWS_CA_BUNDLE") or ca_bundle
+                  or _settings["default_ca_bundle"])
+        if not _settings["verify"]:  # --no-verify-ssl: AWS CLI v2's meaning, for every call
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        else:
+            context = ssl.create_default_context(cafile=str(bundle)) if bundle else ssl.create_default_context()
     if proxy is None:
         if context is not None:
             return http.client.HTTPSConnection(host, port, timeout=timeout, context=context), target

@@ -88,15 +88,12 @@ def _value(lines: list[str], path: str, number: int) -> str | dict[str, str]:
 
 def read_profiles(path: str) -> dict[str, Section]:
     """One AWS config or credentials file, parsed; ``{}`` when it does not exist."""
-    from ._files import MAX_FILE_BYTES, FileTooLargeError, NotRegularFileError, read_text
+    from ._files import MAX_FILE_BYTES, FileTooLargeError, read_text
 
     try:
-        text = read_text(path)  # a regular file under a size cap: not /dev/zero, not a FIFO
+        text = read_text(path)  # under a size cap: /dev/null is empty, /dev/zero stops at the cap
     except FileNotFoundError:
         return {}
-    except NotRegularFileError:
-        raise ConfigFileError(f"cannot read {path}: it is not a regular file (a directory, device or FIFO); "
-                              "point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at a file") from None
     except FileTooLargeError:
         raise ConfigFileError(f"cannot read {path}: it is over {MAX_FILE_BYTES >> 20} MiB, far more than any "
                               "AWS config file") from None

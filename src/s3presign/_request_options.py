@@ -19,12 +19,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["RequestParts", "post_parts", "request_parts"]
+__all__ = ["RequestParts", "post_parts", "request_parts", "sse_c_key_is_base64"]
 
 RESPONSE_OVERRIDES = ("response-content-disposition", "response-content-type", "response-cache-control",
                       "response-content-language", "response-content-encoding", "response-expires")
 CHECKSUMS = {"checksum-crc32": 4, "checksum-crc32c": 4, "checksum-sha1": 20, "checksum-sha256": 32}
 SSE_VALUES = ("AES256", "aws:kms", "aws:kms:dsse")
+# S3's lists, case-sensitive as S3 reads them (API Reference, PutObject: x-amz-acl, x-amz-storage-class)
+CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
+               "bucket-owner-read", "bucket-owner-full-control")
+STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+                   "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS")
 # Options that only make sense for some methods: (option keys, methods, what they are for).
 _UPLOAD = ("content_type", "content_md5", *CHECKSUMS, "acl", "storage_class", "metadata", "tagging", "sse",
            "sse_kms_key_id")
@@ -36,12 +41,47 @@ _POST_ONLY = ("content_length_range", "content_type_prefix", "success_action_sta
 class RequestParts:
     """Query parameters and headers for a presigned request, and which header values are secret."""
 
-    __slots__ = ("headers", "params", "secret_values")
+    __slots__ = ("headers", "nonstandard", "params", "secret_values")
 
     def __init__(self) -> None:
         self.params: list[tuple[str, str]] = []
         self.headers: list[tuple[str, str]] = []
         self.secret_values: list[str] = []
+        # One sentence per value outside S3's list (--acl, --storage-class, --sse): S3 refuses it;
+        # a store that defines more may take it. The caller decides (the command: see cli).
+        self.nonstandard: list[str] = []
+
+
+def _listed(value: str, choices: tuple[str, ...], option: str) -> str | None:
+    """None when S3's list holds ``value``; else the sentence that names the valid values."""
+    if value in choices:
+        return None
+    near = [c for c in choices if c.lower() == value.lower()]
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    return f"{option} must be one of {', '.join(choices)}, not {value!r}{hint}"
+
+
+def _tagging(value: str) -> str:
+    """``k=v&k2=v2``, URL-encoded, as S3 reads x-amz-tagging: each tag a key and '=' (the value may be
+    empty), at most 10 tags, keys unique, keys up to 128 and values up to 256 characters."""
+    from urllib.parse import unquote_plus
+
+    seen: set[str] = set()
+    pairs = value.split("&") if value else []
+    for pair in pairs:
+        name, eq, tag_value = pair.partition("=")
+        key = unquote_plus(name)
+        if not eq or not key:
+            raise InvalidRequestError(f"--tagging takes URL-encoded 'key=value' pairs joined by '&', "
+                                      f"e.g. 'team=data&tier=hot', not {value!r}")
+        if key in seen:
+            raise InvalidRequestError(f"--tagging names the tag {key!r} twice; S3 refuses a key given twice")
+        if len(key) > 128 or len(unquote_plus(tag_value)) > 256:
+            raise InvalidRequestError("--tagging: S3 allows keys of up to 128 and values of up to 256 characters")
+        seen.add(key)
+    if len(pairs) > 10:
+        raise InvalidRequestError(f"--tagging holds {len(pairs)} tags; S3 allows at most 10 on an object")
+    return value
 
 
 def _flag(key: str) -> str:
@@ -103,17 +143,23 @@ def request_parts(options: dict[str, Any], method: str) -> RequestParts:
     for key, size in CHECKSUMS.items():
         if options.get(key) is not None:
             headers.append((f"x-amz-{key}", _base64_of(options[key], size, _flag(key))))
-    for key, header in (("acl", "x-amz-acl"), ("storage_class", "x-amz-storage-class"),
-                        ("tagging", "x-amz-tagging")):
+    for key, header, choices in (("acl", "x-amz-acl", CANNED_ACLS),
+                                 ("storage_class", "x-amz-storage-class", STORAGE_CLASSES)):
         if options.get(key) is not None:
+            problem = _listed(str(options[key]), choices, _flag(key))
+            if problem:
+                parts.nonstandard.append(problem)
             headers.append((header, options[key]))
+    if options.get("tagging") is not None:
+        headers.append(("x-amz-tagging", _tagging(str(options["tagging"]))))
     for text in options.get("metadata", ()):
         name, value = _key_value(text, "--metadata", "=")
         headers.append((f"x-amz-meta-{name.lower()}", value))
     sse, kms_key = options.get("sse"), options.get("sse_kms_key_id")
     if sse is not None:
-        if sse not in SSE_VALUES:
-            raise InvalidRequestError(f"--sse must be one of {', '.join(SSE_VALUES)}, not {sse!r}")
+        problem = _listed(str(sse), SSE_VALUES, "--sse")
+        if problem:
+            parts.nonstandard.append(problem)
         headers.append(("x-amz-server-side-encryption", sse))
     if kms_key is not None:
         if sse not in ("aws:kms", "aws:kms:dsse"):
@@ -134,10 +180,22 @@ def request_parts(options: dict[str, Any], method: str) -> RequestParts:
     return parts
 
 
+def sse_c_key_is_base64(path: str) -> bool:
+    """Whether an SSE-C key file (already read by ``request_parts``) holds the key's base64 text
+    rather than its 32 raw bytes."""
+    try:
+        with open(path, "rb") as file:
+            return len(file.read(1024)) != 32
+    except OSError:
+        return False
+
+
 def _sse_c_key(path: str) -> tuple[str, str]:
     """Read a 256-bit SSE-C key (32 raw bytes, or their base64) -> (base64 key, base64 MD5)."""
     import hashlib
 
+    if "\0" in path:  # open() raises ValueError, not OSError, for a NUL in a path
+        raise InvalidRequestError(f"cannot read --sse-c-key-file {path!r}: a file name holds no NUL byte")
     try:
         with open(path, "rb") as file:
             data = file.read(1024)

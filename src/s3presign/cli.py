@@ -54,7 +54,8 @@ usage:
   s3presign --inventory MANIFEST [--include GLOB] [--exclude GLOB] [options]
   s3presign serve --config FILE [--host 127.0.0.1] [--port 8080] [--workers N]   the signing service
                                            (s3presign[serve]; 's3presign serve --help' lists its options)
-  s3presign help | --help | -h
+  s3presign completion bash|zsh|fish       a shell completion script (source <(s3presign completion bash))
+  s3presign help [SUBCOMMAND] | SUBCOMMAND --help | --help | -h
   s3presign --version
 
 Prints a URL that lets anyone holding it make one request for one object until it expires.
@@ -62,7 +63,8 @@ The URL is signed locally with your AWS credentials: no network, unless a creden
 is a service (a role, SSO, container or instance metadata) or --recursive lists a prefix.
 
 options:
-  --expires-in SECONDS     how long the URL works: 1 to 604800 (7 days); default 3600
+  --expires-in SECONDS     how long the URL works: 1 to 604800 (7 days); default 3600; a duration
+                           works wherever seconds do: 30s, 15m, 12h, 7d, 1w, 1h30m
   --http-method METHOD     GET (default), PUT, DELETE, HEAD, or POST (a browser form upload)
   --region REGION          region to sign for (and whose endpoint to use)
   --profile NAME           profile from ~/.aws/config and ~/.aws/credentials
@@ -84,11 +86,25 @@ options:
   --exclude GLOB           matching filter wins, as in aws s3 cp; relative to the prefix's folder)
   --keep-going             many URLs: report bad input lines and go on (exit 252 at the end)
   --jobs N                 many URLs: worker processes for large inputs (default: cores)
+  --line-buffered          many URLs: write each line's URL as soon as the line is read (the
+                           default when stdout is a terminal)
   --strict-expiry          fail (exit 253) when the credentials expire before the URL would,
                            instead of the warning
   --debug                  print where each setting came from, the canonical request and the
                            string to sign on stderr (never the secret)
   --version                print the version and exit
+  --no-sign-request        print the object's plain, unsigned URL (as aws s3 presign does)
+
+accepted for compatibility (AWS CLI v2's global options, so an aws s3 presign line runs as is):
+  --output text|table|yaml|yaml-stream|off   print the URL, as aws s3 presign does for every format
+  --ca-bundle FILE         CA certificates for the calls s3presign makes (credentials, listing);
+                           also AWS_CA_BUNDLE or the profile's ca_bundle
+  --no-verify-ssl          do not check TLS certificates on those calls
+  --cli-connect-timeout N, --cli-read-timeout N   seconds (0: no limit) for those calls
+  --color on|off|auto, --query EXPR, --no-paginate, --no-cli-pager, --cli-binary-format FORMAT,
+  --cli-auto-prompt, --no-cli-auto-prompt, --cli-error-format FORMAT: no effect on a presigned
+  URL (nor do cli_pager, AWS_PAGER, output or cli_binary_format in the profile)
+  An option given twice: the last one wins, as in aws.
 
 inspect, verify, explain:
   --output table|json      table on a terminal, json otherwise
@@ -180,12 +196,36 @@ _VALUE_OPTIONS = {
     "--success-action-status": "success_action_status",
     "--success-action-redirect": "success_action_redirect",
 }
+# AWS CLI v2's global options (`aws help`), so an `aws s3 presign` command line works unchanged.
+# --ca-bundle, --no-verify-ssl and the timeouts apply to the calls we make (credentials, listing);
+# --no-sign-request prints the plain URL; the rest change nothing for a presigned URL.
+_VALUE_OPTIONS.update({
+    "--ca-bundle": "ca_bundle",
+    "--cli-read-timeout": "cli_read_timeout",
+    "--cli-connect-timeout": "cli_connect_timeout",
+    "--color": "color",
+    "--query": "query",
+    "--cli-binary-format": "cli_binary_format",
+    "--cli-error-format": "cli_error_format",
+})
+_CHOICES = {"color": ("on", "off", "auto"), "cli_binary_format": ("base64", "raw-in-base64-out"),
+            "cli_error_format": ("legacy", "json", "yaml", "text", "table", "enhanced")}
+# `aws s3 presign --output X` prints the plain URL for every X (the command writes it itself)
+_AWS_OUTPUTS = ("text", "table", "yaml", "yaml-stream", "off")
 _PAIR_OPTIONS = {"--content-length-range": "content_length_range"}  # two values
 # Repeatable, kept in order; --include/--exclude together as "filters".
 _REPEATED_OPTIONS = {"--include": "filters", "--exclude": "filters", "--metadata": "metadata",
                      "--param": "param", "--header": "header", "--condition": "condition"}
 _FLAG_OPTIONS = {"--debug": "debug", "--version": "version", "--help": "help", "-h": "help",
-                 "--recursive": "recursive", "--keep-going": "keep_going", "--strict-expiry": "strict_expiry"}
+                 "--recursive": "recursive", "--keep-going": "keep_going", "--strict-expiry": "strict_expiry",
+                 "--line-buffered": "line_buffered",
+                 # AWS CLI v2's global flags
+                 "--no-verify-ssl": "no_verify_ssl", "--no-sign-request": "no_sign_request",
+                 "--no-paginate": "no_paginate", "--no-cli-pager": "no_cli_pager",
+                 "--cli-auto-prompt": "cli_auto_prompt", "--no-cli-auto-prompt": "no_cli_auto_prompt"}
+_COMPAT_ONLY = ("color", "query", "cli_binary_format", "cli_error_format", "no_paginate", "no_cli_pager",
+                "cli_auto_prompt", "no_cli_auto_prompt")  # accepted, no effect on a presigned URL
+SUBCOMMANDS = ("inspect", "verify", "explain", "cloudfront", "providers", "serve", "completion", "help")
 _METHODS = METHOD_NAMES  # the library's rules, not restated: see _checks
 
 
@@ -211,7 +251,12 @@ def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
                 i += 2
                 continue
             if name not in _VALUE_OPTIONS and name not in _REPEATED_OPTIONS:
-                raise UsageError(f"unknown option {name}; see 's3presign help'")
+                if eq and name in _FLAG_OPTIONS:
+                    raise UsageError(f"{name} takes no value; give {name} alone")
+                from ._suggest import did_you_mean
+
+                known = (*_VALUE_OPTIONS, *_REPEATED_OPTIONS, *_FLAG_OPTIONS, *_PAIR_OPTIONS)
+                raise UsageError(f"unknown option {name}{did_you_mean(name, known) or ''}; see 's3presign help'")
             if eq:
                 value = inline
             elif i < len(args):
@@ -224,9 +269,11 @@ def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
                 options.setdefault(key, []).append((name[2:], value) if key == "filters" else value)
                 continue
             key = _VALUE_OPTIONS[name]
-            if key in options:
-                raise UsageError(f"{name} is given twice")
-            options[key] = value
+            if key in _CHOICES and value not in _CHOICES[key]:  # each time it is given, as aws checks it
+                raise UsageError(f"{name} must be one of {', '.join(_CHOICES[key])}, not {value!r}")
+            if key in ("cli_read_timeout", "cli_connect_timeout"):
+                _seconds(value, name)
+            options[key] = value  # given twice: the last one wins, as in AWS CLI v2
         elif arg == "help" and "uri" not in options:
             options["help"] = True
         elif "uri" in options and len(options.get("more", ())) + 1 < positionals:
@@ -246,17 +293,68 @@ def _is_text(text: str) -> bool:
     return True
 
 
-def _expires_in(text: str, signature_version: str | None) -> int:
+def _seconds(text: str, option: str) -> int:
+    """Seconds given as digits (no import) or a duration: ``_seconds("7d", "--expires-in") == 604800``."""
     try:
-        value = int(text, 10)
+        return int(text, 10)
     except ValueError:
-        raise UsageError(f"--expires-in must be a whole number of seconds, not {text!r}") from None
+        pass
+    from ._durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise UsageError(f"{option} must be a whole number of seconds or a duration (30s, 15m, 12h, 7d), "
+                         f"not {text!r}") from None
+
+
+SIGV2_LAST_EXPIRY = 2**31 - 1  # 2038-01-19T03:14:07Z: SigV2's Expires is an epoch second, 32-bit in many stores
+
+
+def _expires_in(text: str, signature_version: str | None, err: TextIO | None = None) -> int:
+    value = _seconds(text, "--expires-in")
     if signature_version == "v2":
-        if not 1 <= value <= MAX_V2_EXPIRES_IN:  # the library's limit for SigV2: a century
-            raise UsageError(f"--expires-in must be from 1 to {MAX_V2_EXPIRES_IN} seconds (a century), not {value}")
+        # SigV2 has no 7-day limit: Expires is the epoch second the URL ends (S3's "Signing and
+        # authenticating REST requests"); past 2038 it no longer fits the 32-bit time that many
+        # S3-compatible stores parse it into, and a URL they read as long expired is no use.
+        if not 1 <= value <= MAX_V2_EXPIRES_IN or int(time.time()) + value > SIGV2_LAST_EXPIRY:
+            raise UsageError(f"--expires-in must be from 1 second to a time before 2038-01-19 for SigV2 (Expires "
+                             f"is a 32-bit epoch second in many stores), not {value}")
+        if value > MAX_EXPIRES_IN and err is not None:
+            err.write(f"s3presign: warning: a SigV2 URL valid for {value} seconds (more than 7 days): AWS S3 "
+                      "accepts it, but it works only while the keys that sign it do, and stores that follow "
+                      "SigV4's 7-day limit refuse it\n")
     elif not 1 <= value <= MAX_EXPIRES_IN:
         raise UsageError(f"--expires-in must be from 1 to {MAX_EXPIRES_IN} seconds (7 days, S3's limit), not {value}")
     return value
+
+
+def _check_choices(options: dict[str, Any]) -> None:
+    """AWS CLI v2's global options that take a value from a list: a bad one is a usage error there too."""
+    for key, choices in _CHOICES.items():
+        value = options.get(key)
+        if value is not None and value not in choices:
+            raise UsageError(f"--{key.replace('_', '-')} must be one of {', '.join(choices)}, not {value!r}")
+    for key in ("cli_read_timeout", "cli_connect_timeout"):
+        if options.get(key) is not None and _seconds(str(options[key]), f"--{key.replace('_', '-')}") < 0:
+            raise UsageError(f"--{key.replace('_', '-')} must be 0 (no limit) or more seconds, not {options[key]!r}")
+
+
+def _configure_http(options: dict[str, Any], profile_ca_bundle: object = None) -> None:
+    """Hand --ca-bundle, --no-verify-ssl and the timeouts to the HTTP client; nothing is imported
+    unless one of them (or a profile's ca_bundle) is set, so a plain presign stays lean."""
+    names = ("ca_bundle", "no_verify_ssl", "cli_read_timeout", "cli_connect_timeout")
+    if not any(options.get(name) is not None for name in names) and not profile_ca_bundle:
+        return
+    from ._http import configure
+
+    def timeout(key: str) -> float | None:
+        value = options.get(key)
+        return None if value is None else float(_seconds(str(value), "--" + key.replace("_", "-")))
+
+    configure(ca_bundle=options.get("ca_bundle"), default_ca_bundle=str(profile_ca_bundle or "") or None,
+              verify=not options.get("no_verify_ssl"), connect_timeout=timeout("cli_connect_timeout"),
+              read_timeout=timeout("cli_read_timeout"))
 
 
 def _check_text(options: dict[str, Any], *, skip: tuple[str, ...] = ()) -> None:
@@ -298,7 +396,14 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     many = bulk or recursive
     if post and many:
         raise UsageError("--http-method POST makes one form upload; give one s3://BUCKET/KEY")
+    _check_choices(options)
     output = options.get("output", "json" if post else "url")
+    if output in _AWS_OUTPUTS and not post:  # AWS CLI v2's formats: aws s3 presign prints the URL for each
+        output = "url"
+    no_sign = bool(options.get("no_sign_request"))
+    if no_sign and (post or many or output != "url"):
+        raise UsageError("--no-sign-request prints one plain, unsigned URL: give one s3://BUCKET/KEY, "
+                         "no --http-method POST, -, --input, --recursive or --output json/curl")
     formats = (("json", "curl", "html") if post else ("url", "jsonl", "csv", "tsv") if many
                else ("url", "json", "curl"))
     if output not in formats:
@@ -327,22 +432,44 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
     except (ConfigurationError, InvalidRequestError) as exc:
         raise UsageError(str(exc)) from None
 
+    if not many and bucket[:4] == "arn:":  # an ARN that names no access point: a bad argument, before credentials
+        from ._arn import parse_arn
+
+        try:
+            parse_arn(bucket)
+        except InvalidRequestError as exc:
+            # AWS CLI v2's order: a missing profile (253) is reported first, then the ARN (252)
+            resolve(profile=options.get("profile"), region=options.get("region"), sign=False)
+            raise UsageError(str(exc)) from None
+    _configure_http(options)  # before resolving: credential sources may call a service
     try:
         resolved = resolve(profile=options.get("profile"), region=options.get("region"),
                            endpoint_url=options.get("endpoint_url"), addressing_style=style,
                            signature_version=version, provider=options.get("provider"),
-                           account_id=options.get("account_id"))
+                           account_id=options.get("account_id"), sign=not no_sign)
     except ConfigurationError as exc:
         if getattr(exc, "from_flag", False):  # a store preset refusing a flag (see _stores)
             raise UsageError(str(exc)) from None
         raise
     if options.get("account_id") is not None and resolved.store.value is None:
         raise UsageError("--account-id goes with a store preset: add --provider r2 (or oci)")
-    expires_in = _expires_in(str(options.get("expires_in", "3600")), str(resolved.signature_version.value))
+    expires_in = _expires_in(str(options.get("expires_in", "3600")), str(resolved.signature_version.value),
+                             None if no_sign else err)
+    version_setting = resolved.signature_version
+    if version_setting.value == "v2" and not version_setting.source.startswith("--") and not no_sign:
+        # botocore and AWS CLI v1 sign SigV2 for signature_version = s3; aws s3 presign (v2) ignores it
+        err.write(f"s3presign: warning: signing with SigV2 as {version_setting.source} says; aws s3 presign "
+                  "(AWS CLI v2) ignores that setting and signs SigV4: give --signature-version v4 to match it\n")
+    if many or (not bulk and bucket.endswith("--x-s3")):  # calls to S3 itself: the profile's ca_bundle too
+        _configure_http(options, resolved.ca_bundle.value)
+    if not post:
+        _check_values(parts, resolved.store.value, err)
     debug = bool(options.get("debug"))
     if debug:
         for line in resolved.describe():  # values from config files: terminal-safe
             err.write(f"s3presign: debug: {printable(line)}\n")
+    if no_sign:  # AWS CLI v2's --no-sign-request: where the object is, no signature
+        return _unsigned_url(resolved, bucket, key, parts, out)
     if resolved.store.value is not None:
         signer = _store_signer(resolved, options, method, expires_in, err,
                                parts=None if post else parts, fields=fields if post else None)
@@ -380,19 +507,77 @@ def _presign(options: dict[str, Any], out: TextIO, err: TextIO) -> int:
         if marker in details.url:  # an S3 Express session token: as secret as any other
             hidden.append(details.url.split(marker, 1)[1].split("&", 1)[0])
         _debug_steps(err, details.canonical_request, details.string_to_sign, hidden)
+    details_url = in_aws_order(details.url)
     headers = dict(parts.headers)
     if output == "json":
         import json
 
         ends = min(details.signed_at + expires_in, credentials_expire or details.signed_at + expires_in)
-        out.write(json.dumps({"url": details.url, "method": method, "expires_at": _iso(ends), "headers": headers,
+        out.write(json.dumps({"url": details_url, "method": method, "expires_at": _iso(ends), "headers": headers,
                               "credentials_expire_at": _iso(credentials_expire) if credentials_expire else None},
                              indent=2, ensure_ascii=False) + "\n")
     elif output == "curl":
-        out.write(_curl(method, details.url, headers, key, part=options.get("part_number")) + "\n")
+        out.write(_curl(method, details_url, headers, key, part=options.get("part_number"),
+                        key_file=options.get("sse_c_key_file")) + "\n")
     else:
-        out.write(details.url + "\n")
+        out.write(details_url + "\n")
     return ExitCode.OK
+
+
+def _check_values(parts: Any, store: Any, err: TextIO) -> None:
+    """Values S3 takes from a list (--acl, --storage-class, --sse): refused unless in S3's list, as
+    S3 would refuse them; a store preset other than aws may define more (GCS's NEARLINE): passed
+    as given, with a warning naming the store."""
+    for message in parts.nonstandard:
+        if store is None or store.name == "aws":
+            raise UsageError(message)
+        err.write(f"s3presign: warning: {message}; passed as given, as {store.title} may define more\n")
+
+
+def _unsigned_url(resolved: Any, bucket: str, key: str, parts: Any, out: TextIO) -> int:
+    """``--no-sign-request``: the object's plain URL, as ``aws s3 presign --no-sign-request`` prints it."""
+    from ._encoding import encode_path, encode_query_component
+    from ._presigner import Presigner
+    from ._credentials import Credentials
+
+    kwargs = resolved.presigner_kwargs()
+    kwargs["signature_version"] = "v4"
+    placeholder = Credentials("UNSIGNED", "-")  # the address needs no key: nothing is signed
+    try:
+        prefix = Presigner(placeholder, **kwargs).endpoint(bucket).url_prefix
+        from ._checks import checked_key
+
+        path = encode_path(checked_key(key))
+    except InvalidRequestError as exc:
+        raise UsageError(str(exc)) from None
+    query = "&".join(f"{encode_query_component(k)}={encode_query_component(v)}" for k, v in parts.params)
+    out.write(prefix + path + (f"?{query}" if query else "") + "\n")
+    return ExitCode.OK
+
+
+# The order in which aws s3 presign (AWS CLI v2, whose CRT signer writes the query) lists the
+# signing parameters; S3 reads them in any order (the canonical query is sorted), scripts that
+# compare URLs do not.
+_AWS_ORDER_V4 = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+                 "X-Amz-Security-Token", "X-Amz-S3session-Token")
+_AWS_ORDER_V4A = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires",
+                  "X-Amz-Security-Token", "X-Amz-Region-Set")
+
+
+def in_aws_order(url: str) -> str:
+    """``url`` with its signing parameters in AWS CLI v2's order, the others where they were:
+    the session token after X-Amz-SignedHeaders (SigV4); SignedHeaders before Expires and the
+    region set last (SigV4A). The signature does not change: the canonical query is sorted."""
+    head, mark, query = url.partition("?")
+    if not mark or "X-Amz-Algorithm=" not in query:
+        return url
+    fields = query.split("&")
+    order = _AWS_ORDER_V4A if "X-Amz-Region-Set=" in query else _AWS_ORDER_V4
+    slots = [i for i, field in enumerate(fields) if field.partition("=")[0] in order]
+    ranked = sorted((fields[i] for i in slots), key=lambda field: order.index(field.partition("=")[0]))
+    for i, field in zip(slots, ranked):
+        fields[i] = field
+    return head + "?" + "&".join(fields)
 
 
 def _express_sessions(bucket: str | None) -> Any:
@@ -434,17 +619,27 @@ def _providers_command(argv: Sequence[str], out: TextIO) -> int:
 
     options = parse_args(argv)
     output = options.pop("output", "table")
-    if set(options) - {"uri"} or output not in ("table", "json") or (options.get("uri") not in (None, *STORES)):
-        raise UsageError("s3presign providers takes an optional provider name and --output table|json")
+    extra = sorted(set(options) - {"uri"})
+    if extra:
+        raise UsageError(f"s3presign providers does not take --{extra[0].replace('_', '-')}; "
+                         "it takes an optional provider name and --output table|json")
+    if output not in ("table", "json"):
+        raise UsageError(f"--output must be table or json for s3presign providers, not {output!r}")
+    name = options.get("uri")
+    if name is not None and name not in STORES:
+        from ._suggest import did_you_mean
+
+        raise UsageError(f"no provider {name!r}{did_you_mean(str(name), STORES)}: "
+                         f"one of {', '.join(STORES)} (s3presign providers lists them)")
     rows: list[dict[str, Any]] = list(table())
-    if options.get("uri"):
-        store = STORES[str(options["uri"])]
+    if name:
+        store = STORES[str(name)]
         rows = [{**row, "regions": ", ".join(store.regions or ()) or "-", "sources": store.sources}
                 for row in rows if row["name"] == store.name]
     if output == "json":
         import json
 
-        out.write(json.dumps(rows, indent=2) + "\n")
+        out.write(json.dumps([_provider_json(row, STORES[row["name"]]) for row in rows], indent=2) + "\n")
         return ExitCode.OK
     columns = ("name", "endpoint", "region", "style", "max_expiry", "unsupported", "not_documented")
     widths = {c: max(len(c), *(len(row[c]) for row in rows)) for c in columns}
@@ -455,9 +650,18 @@ def _providers_command(argv: Sequence[str], out: TextIO) -> int:
             out.write(f"  regions: {row['regions']}\n")
         for rule, source in (row.get("sources") or {}).items():
             out.write(f"  source of {rule}: {source}\n")
-    if not options.get("uri"):
+    if not name:
         out.write("\nSources for every rule: s3presign providers NAME, or the documentation's Providers page (docs/providers.md).\n")
     return ExitCode.OK
+
+
+def _provider_json(row: dict[str, Any], store: Any) -> dict[str, Any]:
+    """A preset for ``providers --output json``: numbers as numbers, lists as lists, null for none."""
+    data: dict[str, Any] = {**row, "endpoint": store.endpoint, "max_expiry": int(store.max_expires),
+                            "unsupported": list(store.refusals()), "not_documented": list(store.unknowns())}
+    if "regions" in row:
+        data["regions"] = list(store.regions) if store.regions else None
+    return data
 
 
 def _debug_steps(err: TextIO, canonical: str, string_to_sign: str, hidden: list[str]) -> None:
@@ -471,21 +675,38 @@ def _debug_steps(err: TextIO, canonical: str, string_to_sign: str, hidden: list[
     err.write("s3presign: debug: string to sign:\n" + printable(string_to_sign, keep_newlines=True) + "\n")
 
 
-def _curl(method: str, url: str, headers: dict[str, str], key: str, *, part: object = None) -> str:
+SSE_C_KEY_HEADER = "x-amz-server-side-encryption-customer-key"
+
+
+def _curl(method: str, url: str, headers: dict[str, str], key: str, *, part: object = None,
+          key_file: object = None) -> str:
     """A ready-to-run curl command for the request (FILE: the key's base name; for an UploadPart,
-    a file holding that part's bytes alone, and a shell comment saying how to cut it)."""
+    a file holding that part's bytes alone, and a shell comment saying how to cut it).
+
+    ``--path-as-is``: the key goes to S3 as signed, ``..`` and ``//`` segments included (curl
+    would otherwise normalise them away and S3 would answer 403). An UploadPart prints the
+    response headers (``-D -``): CompleteMultipartUpload needs the part's ETag. The SSE-C key
+    never appears on the command line (``ps``, shell history): curl reads that header from its
+    standard input (``-H @-``), which a shell builtin fills from the key file.
+    """
     from shlex import quote
 
     name = key.rsplit("/", 1)[-1] or "FILE"
+    prefix = ""
+    if SSE_C_KEY_HEADER in headers:
+        headers = {k: v for k, v in headers.items() if k != SSE_C_KEY_HEADER}
+        prefix = _sse_c_header_feed(str(key_file), headers)
     # --globoff: [ ] and { } in the URL are literal (an IPv6 host, a key), not curl's URL globbing
-    words = ["curl", "--globoff", "--fail-with-body"]
+    words = ["curl", "--globoff", "--path-as-is", "--fail-with-body"]
+    header_words = _curl_headers(headers) + (["-H", "@-"] if prefix else [])
     if method == "PUT" and part is not None:
         number = int(str(part))
         whole, name = name, f"{name}.part{number}"
-        words += ["--upload-file", quote(name), *_curl_headers(headers), quote(url),
+        words += ["-D", "-", "--upload-file", quote(name), *header_words, quote(url),
                   f"# {quote(name)}: only the bytes of part {number}, e.g. with 8 MiB parts (all but the last at least "
-                  f"5 MiB): dd if={quote(whole)} of={quote(name)} bs=8M skip={number - 1} count=1"]
-        return " ".join(words)
+                  f"5 MiB): dd if={quote(whole)} of={quote(name)} bs=8M skip={number - 1} count=1; "
+                  "note the ETag header printed for CompleteMultipartUpload"]
+        return prefix + " ".join(words)
     if method == "PUT":
         words += ["--upload-file", quote(name)]
     elif method == "HEAD":
@@ -494,8 +715,22 @@ def _curl(method: str, url: str, headers: dict[str, str], key: str, *, part: obj
         words += ["-X", "DELETE"]
     else:
         words += ["-o", quote(name)]
-    words += [*_curl_headers(headers), quote(url)]
-    return " ".join(words)
+    words += [*header_words, quote(url)]
+    return prefix + " ".join(words)
+
+
+def _sse_c_header_feed(key_file: str, headers: dict[str, str]) -> str:
+    """``printf 'NAME: %s\\n' "$(base64 < KEYFILE | tr -d '\\n')" | `` : the SSE-C key header for
+    curl's ``-H @-``. printf is a shell builtin: the key is in no process's arguments."""
+    from shlex import quote
+
+    from ._request_options import sse_c_key_is_base64
+
+    if sse_c_key_is_base64(key_file):
+        read = f"tr -d ' \\t\\r\\n' < {quote(key_file)}"
+    else:
+        read = f"base64 < {quote(key_file)} | tr -d '\\n'"
+    return f"printf '{SSE_C_KEY_HEADER}: %s\\n' \"$({read})\" | "
 
 
 def _curl_headers(headers: dict[str, str]) -> list[str]:
@@ -561,9 +796,6 @@ def _inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO
     from . import _inspect
 
     options = parse_args(argv, positionals=2 if command == "explain" else 1)
-    if options.get("help"):
-        out.write(HELP)
-        return ExitCode.OK
     _check_text(options, skip=("uri", "more"))  # the URL gets its own message; a file name may be any bytes
     allowed = {"uri", "output", "method", "header", "profile", "debug", "more"}
     unexpected = sorted(set(options) - allowed)
@@ -572,6 +804,12 @@ def _inspect_command(command: str, argv: Sequence[str], out: TextIO, err: TextIO
     target = options.get("uri")
     if not isinstance(target, str):
         raise UsageError(f"give the presigned URL: s3presign {command} 'https://...'")
+    if target == "-":  # a URL (or for inspect, POST JSON) piped in: echo "$url" | s3presign inspect -
+        if command == "explain" and options.get("more", [None])[0] == "-":
+            raise UsageError("s3presign explain reads one of the URL and the error response from stdin, not both")
+        target = _read_text("-", "standard input").strip()
+        if command != "inspect" and not target.startswith(("http://", "https://")):
+            raise UsageError(f"give the presigned URL on standard input: echo 'https://...' | s3presign {command} -")
     output = options.get("output", "table" if out.isatty() else "json")
     if output not in ("table", "json"):
         raise UsageError(f"--output must be table or json, not {output!r}")
@@ -1110,7 +1348,16 @@ def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: 
 
     binary = getattr(out, "buffer", None)
     out_fd = None
-    if binary is not None:
+    # A terminal, or --line-buffered (a program that writes a line and waits for its URL): each
+    # line's output is flushed as it is made. A file or pipe otherwise gets large writes.
+    line_buffered = bool(options.get("line_buffered")) or out.isatty()
+    if binary is not None and line_buffered:
+        out.flush()
+
+        def write(data: bytes) -> object:
+            binary.write(data)
+            return binary.flush()
+    elif binary is not None:
         out.flush()
         binary.flush()
         write = binary.write
@@ -1124,7 +1371,8 @@ def _presign_many(signer: Presigner, options: dict[str, Any], out: TextIO, err: 
     try:
         written, bad = stream(signer, source, write, method=method, expires_in=expires_in, fmt=fmt,
                               keep_going=keep_going, jobs=jobs, on_error=on_error, params=params, headers=headers,
-                              on_progress=progress.update if progress is not None else None, out_fd=out_fd)
+                              on_progress=progress.update if progress is not None else None, out_fd=out_fd,
+                              line_buffered=line_buffered)
         (binary or out).flush()
     except BrokenPipeError:  # the reader went away (| head): stop quietly
         _silence_stdout()
@@ -1174,18 +1422,33 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     try:
-        if argv and argv[0] in ("inspect", "verify", "explain"):
+        command = argv[0] if argv else ""
+        if command == "help" and argv[1:2] == ["cloudfront"]:
+            out.write(CLOUDFRONT_HELP)
+            return ExitCode.OK
+        if command == "help" or (command in SUBCOMMANDS and command != "cloudfront"
+                                 and ("--help" in argv or "-h" in argv)):
+            return _help_command(argv[1:] if command == "help" else [command], out)
+        if command in ("inspect", "verify", "explain"):
             from ._inspect import is_cloudfront
 
             if any(is_cloudfront(arg) for arg in argv[1:]):
-                return _cloudfront_inspect_command(argv[0], argv[1:], out, err)
-            return _inspect_command(argv[0], argv[1:], out, err)
-        if argv and argv[0] == "cloudfront":
+                return _cloudfront_inspect_command(command, argv[1:], out, err)
+            return _inspect_command(command, argv[1:], out, err)
+        if command == "cloudfront":
             return _cloudfront_command(argv[1:], out, err)
-        if argv and argv[0] == "providers":
+        if command == "providers":
             return _providers_command(argv[1:], out)
-        if argv and argv[0] == "serve":  # the signing service: its imports load only here
+        if command == "completion":
+            return _completion_command(argv[1:], out)
+        if command == "serve":  # the signing service: its imports load only here
             return _serve_command(argv[1:], err)
+        if command.isascii() and command.isalpha() and command.islower():  # no bucket/key: a mistyped subcommand?
+            from ._suggest import did_you_mean
+
+            hint = did_you_mean(command, SUBCOMMANDS)
+            if hint:
+                raise UsageError(f"unknown command {command!r}{hint}; see 's3presign help'")
         options = parse_args(argv)
         if options.get("help") or not argv:
             (out if options.get("help") else err).write(HELP)
@@ -1207,6 +1470,42 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return ExitCode.INTERRUPTED
     except Exception as exc:  # a bug: still one line, with the traceback only under --debug
         return _fail(err, f"unexpected {type(exc).__name__}: {exc}; please report this", ExitCode.OTHER, debug)
+
+
+def _completion_command(argv: Sequence[str], out: TextIO) -> int:
+    """``s3presign completion bash|zsh|fish``: the script, built from this module's option tables."""
+    from ._completion import script
+    from ._stores import STORES
+
+    if len(argv) != 1:
+        raise UsageError("give the shell: s3presign completion bash|zsh|fish")
+    values = {"--provider": list(STORES), "--http-method": [*_METHODS, "POST"],
+              "--output": ["url", "json", "curl", "jsonl", "csv", "tsv", "html", "table", *_AWS_OUTPUTS[:-1]],
+              "--addressing-style": ["auto", "virtual", "path"], "--signature-version": ["v4", "v2"],
+              **{f"--{key.replace('_', '-')}": list(choices) for key, choices in _CHOICES.items()}}
+    files = ["--input", "--inventory", "--sse-c-key-file", "--ca-bundle", "--config"]
+    options = [*_VALUE_OPTIONS, *_REPEATED_OPTIONS, *_PAIR_OPTIONS, *_FLAG_OPTIONS]
+    try:
+        out.write(script(argv[0], options=options, subcommands=SUBCOMMANDS, values=values, files=files))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return ExitCode.OK
+
+
+def _help_command(topics: Sequence[str], out: TextIO) -> int:
+    """``s3presign help [SUBCOMMAND]``."""
+    if not topics:
+        out.write(HELP)
+        return ExitCode.OK
+    from ._help import TOPICS
+
+    if len(topics) > 1 or topics[0] not in TOPICS:
+        from ._suggest import did_you_mean
+
+        hint = did_you_mean(topics[0], TOPICS)
+        raise UsageError(f"no help for {' '.join(topics)!r}{hint}: give one of {', '.join(TOPICS)}")
+    out.write(TOPICS[topics[0]])
+    return ExitCode.OK
 
 
 def _serve_command(argv: Sequence[str], err: TextIO) -> int:
