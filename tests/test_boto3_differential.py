@@ -19,7 +19,6 @@ import random
 from collections import Counter
 from typing import Any
 
-import pytest
 
 from s3presign import from_boto3
 

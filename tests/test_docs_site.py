@@ -57,6 +57,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.server_close()
 
 
+def _nav_pages(entries: object) -> list[str]:
+    if isinstance(entries, str):
+        return [entries]
+    if isinstance(entries, dict):
+        return [page for value in entries.values() for page in _nav_pages(value)]
+    assert isinstance(entries, list), entries
+    return [page for entry in entries for page in _nav_pages(entry)]
+
+
+def test_every_page_is_in_the_nav_once() -> None:
+    import yaml  # MkDocs' own dependency
+
+    class _Loader(yaml.SafeLoader):  # mkdocs.yml may hold !!python/name tags; the nav has none
+        pass
+
+    _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    nav = _nav_pages(yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=_Loader)["nav"])
+    assert sorted(nav) == sorted(set(nav)), "a page is in the nav twice"
+    pages = sorted(str(page.relative_to(ROOT / "docs")) for page in (ROOT / "docs").rglob("*.md"))
+    assert sorted(nav) == pages
+
+
 def test_strict_build_fails_on_a_broken_link(tmp_path: Path) -> None:
     # The build the site fixture relies on is strict: in a copy of the sources, a link to a
     # missing page stops it.
@@ -102,6 +124,9 @@ def test_site_in_chromium(site: str) -> None:
                 response = page.goto(url)
                 assert response is not None and response.ok, url
                 anchors[url] = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+                # a pipe in a table's code shows as |, not as the \\| GitHub's tables need in the source
+                escaped = page.eval_on_selector_all("td code", "els => els.map(e => e.textContent)")
+                problems.extend(f"{url}: table code shows a backslash: {text}" for text in escaped if "\\|" in text)
                 for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
                     target = urljoin(url, href)
                     if urlsplit(target).netloc != origin:

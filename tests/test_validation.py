@@ -34,13 +34,13 @@ def test_longest_key_is_accepted() -> None:
     assert SIGNER.presign("my-bucket", "é" * 512, now=NOW)
 
 
-@pytest.mark.parametrize("method", ["get", "POST", "PATCH", "", None])
+@pytest.mark.parametrize("method", ["POST", "gett", "PATCH", "", None])
 def test_bad_methods(method: object) -> None:
     with pytest.raises(InvalidRequestError, match="GET, PUT, DELETE, HEAD"):
         SIGNER.presign("my-bucket", "k", method=method, now=NOW)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("expires_in", [0, -1, 604801, 3600.0, "3600", True, None])
+@pytest.mark.parametrize("expires_in", [0, -1, 604801, 3600.5, "3600", True, None])
 def test_bad_expiry(expires_in: object) -> None:
     with pytest.raises(InvalidRequestError, match="1 to 604800 seconds"):
         SIGNER.presign("my-bucket", "k", expires_in=expires_in, now=NOW)  # type: ignore[arg-type]

@@ -3,6 +3,9 @@
     >>> from s3presign import Presigner, Credentials
     >>> signer = Presigner(Credentials("AKID", "SECRET"), region="us-west-2")
     >>> url = signer.presign("my-bucket", "reports/2026.csv", expires_in=3600)
+
+The front door's package: re-exports the public names, those of the wings (``_inspect``, ``_post``,
+``_cloudfront``, ``_boto3``) lazily, on first use, so a plain presign never loads them.
 """
 
 from ._credentials import Credentials, RefreshableCredentials

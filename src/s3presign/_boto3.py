@@ -395,7 +395,7 @@ class Boto3Presigner:
         except Exception:  # no Bucket, not a dict, unhashable values: the client answers
             route = None
         if route is not None and type(ExpiresIn) is int and type(params) is dict \
-                and self._emitter._lookup_cache is self._seen:  # type: ignore[union-attr]
+                and self._emitter._lookup_cache is self._seen and self._clean:  # type: ignore[union-attr]
             try:
                 url, changed = self._sign(route, params, ExpiresIn, int(_time()))
             except Exception:  # noqa: BLE001 - _Delegate, or input only the client knows how to refuse
@@ -441,6 +441,8 @@ class Boto3Presigner:
             except Exception:  # noqa: BLE001 - not a shape this module signs
                 ours = None
             if ours == url and route is not None:
+                if not self._handlers_unchanged():
+                    break  # a handler came or went meanwhile: prove it again next time
                 if len(self._routes) >= _MAX_ROUTES:
                     self._routes.clear()
                 self._routes[route_key] = route
@@ -692,7 +694,7 @@ class Boto3Presigner:
         """What ``client.generate_presigned_post`` returns for the same arguments at the same second."""
         route = self._posts.get(Bucket) if type(Bucket) is str else None
         if route is not None and self._post_eligible(Key, Fields, Conditions, ExpiresIn) \
-                and self._emitter._lookup_cache is self._seen:  # type: ignore[union-attr]
+                and self._emitter._lookup_cache is self._seen and self._clean:  # type: ignore[union-attr]
             try:
                 return self._post(route, Bucket, Key, Fields, Conditions, ExpiresIn, int(_time()))
             except Exception:  # noqa: BLE001 - anything unusual (a condition json can't write): the client's
@@ -723,6 +725,8 @@ class Boto3Presigner:
             except Exception:  # noqa: BLE001
                 ours = None
             if route is not None and ours == post and list(ours["fields"]) == list(post["fields"]):
+                if not self._handlers_unchanged():
+                    break
                 if len(self._posts) >= _MAX_ROUTES:
                     self._posts.clear()
                 self._posts[bucket] = route

@@ -23,7 +23,7 @@ import time
 from itertools import chain, islice
 
 from ._encoding import encode_path, encode_path_lines
-from ._errors import CredentialsError, Error
+from ._errors import CredentialsError, Error, InvalidRequestError
 from ._checks import MAX_KEY_BYTES
 
 TYPE_CHECKING = False
@@ -61,7 +61,7 @@ def presign_many(signer: Signer, items: Iterable[str | tuple[str, str]], *, meth
         size = min(2 * size, READ_AHEAD)
         urls: list[str] | None = None
         try:
-            pairs = [split_uri(item) if isinstance(item, str) else item for item in run]
+            pairs = [split_s3_uri(item) if isinstance(item, str) else item for item in run]
             if set(map(len, pairs)) == {2}:
                 buckets, keys = zip(*pairs)
                 if buckets.count(buckets[0]) == len(buckets):
@@ -77,10 +77,19 @@ def presign_many(signer: Signer, items: Iterable[str | tuple[str, str]], *, meth
             continue
         for item in run:
             if isinstance(item, str):
-                bucket, key = split_uri(item)
+                bucket, key = split_s3_uri(item)
             else:
                 bucket, key = item
             yield presign(bucket, key, method, expires_in)
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """``split_uri`` for the library's URI inputs (presign_many, columns without ``bucket=``):
+    ``s3://BUCKET/KEY`` only; a plain string is an error, never a guessed bucket."""
+    if uri[:5].lower() != "s3://":
+        raise InvalidRequestError(f"{uri[:200]!r} is not an s3:// URI: give s3://BUCKET/KEY "
+                                  "(or a (bucket, key) pair, or the column's bucket=)")
+    return split_uri(uri if uri[:5] == "s3://" else "s3://" + uri[5:])
 
 
 def split_uri(uri: str) -> tuple[str, str]:

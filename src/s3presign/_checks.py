@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
-__all__ = ["MAX_EXPIRES_IN", "MAX_KEY_BYTES", "MAX_V2_EXPIRES_IN", "METHODS", "METHOD_NAMES", "SIGNATURE_VERSIONS", "bad_method",
-           "check_expires_in", "check_method", "check_signature_version", "checked_key", "epoch_second", "pairs",
-           "request_headers", "request_params"]
+__all__ = ["MAX_EXPIRES_IN", "MAX_KEY_BYTES", "MAX_V2_EXPIRES_IN", "METHODS", "METHOD_NAMES", "SIGNATURE_VERSIONS",
+           "bad_method", "check_expires_in", "check_method", "check_signature_version", "checked_key", "epoch_second",
+           "normal_method", "pairs", "request_headers", "request_params", "whole_seconds"]
 
 METHOD_NAMES = ("GET", "PUT", "DELETE", "HEAD")  # in the order messages list them
 METHODS = frozenset(METHOD_NAMES)
@@ -36,6 +36,26 @@ def check_signature_version(signature_version: object) -> None:
 def bad_method(method: object) -> InvalidRequestError:
     """The error for a method a presigned URL cannot have: ``raise bad_method("POST")``."""
     return InvalidRequestError(f"invalid HTTP method {method!r}: use one of GET, PUT, DELETE, HEAD")
+
+
+def normal_method(method: object) -> str:
+    """A method in any case as S3 spells it: ``normal_method("get") == "GET"``; else the error."""
+    upper = method.upper() if isinstance(method, str) else method
+    if upper not in METHODS:
+        raise bad_method(method)
+    return upper
+
+
+def whole_seconds(expires_in: Any) -> Any:
+    """An expiry as an ``int`` when it is a whole number of seconds in another form
+    (``timedelta(hours=1)``, ``3600.0``); anything else as given, for ``check_expires_in`` to
+    refuse (``10.7``, ``True``, ``"60"``): ``whole_seconds(timedelta(minutes=10)) == 600``."""
+    if type(expires_in) is int:
+        return expires_in
+    total = expires_in.total_seconds() if hasattr(expires_in, "total_seconds") else expires_in
+    if type(total) is float and total.is_integer():
+        return int(total)
+    return expires_in
 
 
 def check_method(method: object) -> None:

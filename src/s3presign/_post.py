@@ -26,7 +26,7 @@ from ._errors import InvalidRequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
     from datetime import datetime
 
     from ._signer import Signer
@@ -61,6 +61,31 @@ class PresignedPost:
         from binascii import a2b_base64
 
         return json.loads(a2b_base64(self.fields["policy"]))  # type: ignore[no-any-return]
+
+    # A mapping like boto3's {"url": ..., "fields": {...}}: dict(post), post["fields"], **post.
+    def keys(self) -> tuple[str, str]:
+        """``("url", "fields")``, as boto3's dict has them."""
+        return ("url", "fields")
+
+    def __getitem__(self, name: str) -> object:
+        if name == "url":
+            return self.url
+        if name == "fields":
+            return self.fields
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return 2
+
+    def __contains__(self, name: object) -> bool:
+        return name in ("url", "fields")
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain values, JSON-ready: ``{"url", "fields", "expires_at"}`` (ISO 8601 text)."""
+        return {"url": self.url, "fields": dict(self.fields), "expires_at": self.expires_at.isoformat()}
 
     def __repr__(self) -> str:
         return f"PresignedPost(url={self.url!r}, fields={sorted(self.fields)!r})"

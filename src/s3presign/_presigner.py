@@ -8,7 +8,7 @@ presign loads none of them. No wing imports this module: they take a ``Signer``.
 
 from __future__ import annotations
 
-from ._checks import MAX_EXPIRES_IN, METHODS
+from ._checks import MAX_EXPIRES_IN, METHODS, normal_method, pairs, whole_seconds
 from ._credentials import Credentials, RefreshableCredentials
 from ._signer import PresignedRequest, SignedDetails, Signer
 
@@ -16,6 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
     from datetime import datetime
+    from typing import Any
 
     from ._express import ExpressSessions
     from ._post import PresignedPost
@@ -117,6 +118,7 @@ class Presigner(Signer):
         conditions=[["content-length-range", 1, 10_000_000]])`` -> url, fields, expires_at."""
         from ._post import presign_post
 
+        expires_in = whole_seconds(expires_in)
         return presign_post(self, bucket, key, expires_in=expires_in, conditions=conditions, fields=fields, now=now)
 
     def presign_many(
@@ -128,7 +130,37 @@ class Presigner(Signer):
         """Yield URLs lazily, in order: ``signer.presign_many(["s3://bkt/a", ("bkt", "b")])``."""
         from ._bulk import presign_many
 
-        return presign_many(self, items, method=method, expires_in=expires_in)
+        return presign_many(self, items, method=normal_method(method), expires_in=whole_seconds(expires_in))
+
+    def presign_request(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        method: str = "GET",
+        expires_in: int = 3600,
+        params: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        now: datetime | None = None,
+        **options: Any,
+    ) -> PresignedRequest:
+        """``Signer.presign_request`` with the command's request options as keywords:
+        ``signer.presign_request("bkt", "k", method="PUT", content_type="text/csv",
+        metadata={"owner": "alice"}, acl="private").headers``.
+
+        Options: content_type, content_md5, checksum_crc32, checksum_crc32c, checksum_sha1,
+        checksum_sha256, metadata (a mapping), acl, storage_class, tagging, sse, sse_kms_key_id,
+        sse_c_key (the 32-byte key, or its base64), if_none_match, version_id, the response_*
+        overrides (response_content_disposition, ...), upload_id and part_number. Each header is
+        signed, never moved into the query.
+        """
+        if options:  # the rule is the command's, in the _request_options wing
+            from ._request_options import keyword_parts
+
+            parts = keyword_parts(options, normal_method(method))
+            params, headers = [*pairs(params), *parts.params], [*pairs(headers), *parts.headers]
+        return super().presign_request(bucket, key, method=method, expires_in=expires_in, params=params,
+                                       headers=headers, now=now)
 
 
 def presign(

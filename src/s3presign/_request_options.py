@@ -19,7 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["RequestParts", "post_parts", "request_parts", "sse_c_key_is_base64"]
+__all__ = ["KEYWORDS", "RequestParts", "keyword_parts", "post_parts", "request_parts", "sse_c_key_is_base64"]
 
 RESPONSE_OVERRIDES = ("response-content-disposition", "response-content-type", "response-cache-control",
                       "response-content-language", "response-content-encoding", "response-expires")
@@ -173,6 +173,15 @@ def request_parts(options: dict[str, Any], method: str) -> RequestParts:
                     ("x-amz-server-side-encryption-customer-key", key64),
                     ("x-amz-server-side-encryption-customer-key-MD5", md5)]
         parts.secret_values.append(key64)
+    if options.get("sse_c_key") is not None:  # the library's keyword: the key itself
+        if method == "DELETE":
+            raise InvalidRequestError("sse_c_key is for reading or writing an object, not DELETE")
+        value = options["sse_c_key"]
+        key64, md5 = _sse_c_material(value.encode() if isinstance(value, str) else bytes(value), "sse_c_key")
+        headers += [("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+                    ("x-amz-server-side-encryption-customer-key", key64),
+                    ("x-amz-server-side-encryption-customer-key-MD5", md5)]
+        parts.secret_values.append(key64)
     if options.get("if_none_match") is not None:
         headers.append(("If-None-Match", options["if_none_match"]))
     for text in options.get("header", ()):
@@ -192,13 +201,20 @@ def sse_c_key_is_base64(path: str) -> bool:
 
 def _sse_c_key(path: str) -> tuple[str, str]:
     """Read a 256-bit SSE-C key (32 raw bytes, or their base64) -> (base64 key, base64 MD5)."""
-    import hashlib
-
+    if "\0" in path:  # open() raises ValueError, not OSError, for a NUL in a path
+        raise InvalidRequestError(f"cannot read --sse-c-key-file {path!r}: a file name holds no NUL byte")
     try:
         with open(path, "rb") as file:
             data = file.read(1024)
     except OSError as exc:
         raise InvalidRequestError(f"cannot read --sse-c-key-file {path}: {exc.strerror}") from None
+    return _sse_c_material(data, f"--sse-c-key-file {path}")
+
+
+def _sse_c_material(data: bytes, where: str) -> tuple[str, str]:
+    """A 256-bit SSE-C key (32 raw bytes, or their base64) -> (base64 key, base64 MD5)."""
+    import hashlib
+
     key = data
     if len(data) != 32:
         try:
@@ -206,7 +222,7 @@ def _sse_c_key(path: str) -> tuple[str, str]:
         except (binascii.Error, ValueError):
             key = b""
     if len(key) != 32:
-        raise InvalidRequestError(f"--sse-c-key-file {path} must hold a 256-bit key: 32 bytes, or their base64")
+        raise InvalidRequestError(f"{where} must hold a 256-bit key: 32 bytes, or their base64")
     encode = binascii.b2a_base64
     return encode(key, newline=False).decode(), encode(hashlib.md5(key).digest(), newline=False).decode()
 
@@ -265,3 +281,32 @@ def post_parts(options: dict[str, Any]) -> tuple[dict[str, str], list[object]]:
 
         conditions.append(check_condition(condition))
     return fields, conditions
+
+
+# presign_request's keywords -> request_parts' option keys (the command's, some with dashes)
+KEYWORDS = {
+    **{name: name for name in ("content_type", "content_md5", "acl", "storage_class", "tagging", "sse",
+                               "sse_kms_key_id", "sse_c_key", "if_none_match", "version_id", "upload_id",
+                               "part_number", "metadata")},
+    **{name.replace("-", "_"): name for name in (*CHECKSUMS, *RESPONSE_OVERRIDES)},
+}
+
+
+def keyword_parts(keywords: dict[str, Any], method: str) -> RequestParts:
+    """``presign_request``'s keyword options as query parameters and signed headers:
+    ``keyword_parts({"content_type": "text/csv", "metadata": {"owner": "a"}}, "PUT")``."""
+    options: dict[str, Any] = {}
+    for name, value in keywords.items():
+        if name not in KEYWORDS:
+            raise TypeError(f"presign_request() got an unexpected keyword argument {name!r}")
+        if value is None:
+            continue
+        if name == "metadata":
+            if not hasattr(value, "items") or not all(isinstance(k, str) and isinstance(v, str) and k and "=" not in k
+                                                      for k, v in value.items()):
+                raise InvalidRequestError("metadata must map names (without '=') to strings, e.g. {'owner': 'alice'}")
+            value = [f"{k}={v}" for k, v in value.items()]
+        elif name != "sse_c_key" and name != "part_number" and not isinstance(value, str):
+            raise InvalidRequestError(f"{name} must be a string, not {type(value).__name__}")
+        options[KEYWORDS[name]] = value
+    return request_parts(options, method)

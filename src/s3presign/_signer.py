@@ -29,14 +29,15 @@ import time
 from . import _sigv4
 from ._checks import (
     METHODS,
-    bad_method,
     check_expires_in,
     check_signature_version,
     checked_key,
     epoch_second,
+    normal_method,
     pairs,
     request_headers,
     request_params,
+    whole_seconds,
 )
 from ._credentials import Credentials, RefreshableCredentials
 from ._encoding import PATH_SAFE_PATTERN, encode_path, encode_query_component
@@ -135,6 +136,13 @@ class PresignedRequest:
         """True when temporary credentials end the URL before its X-Amz-Expires would."""
         ends = self.credentials_expire_at
         return ends is not None and ends.timestamp() < self.signed_at + self.expires_in
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain values, JSON-ready (times as ISO 8601 text): ``json.dumps(signed.to_dict())``."""
+        ends = self.credentials_expire_at
+        return {"url": self.url, "method": self.method, "headers": dict(self.headers), "signed_at": self.signed_at,
+                "expires_in": self.expires_in, "expires_at": self.expires_at.isoformat(),
+                "credentials_expire_at": None if ends is None else ends.isoformat()}
 
     def __repr__(self) -> str:
         return (f"PresignedRequest(method={self.method!r}, url={_without_query(self.url)!r}, "
@@ -339,11 +347,12 @@ class Signer:
         else:
             path = _encoded_key(key)
         if method not in METHODS:
-            raise bad_method(method)
+            method = normal_method(method)  # "get" is GET; anything else raises
         second = int(_time()) if now is None else epoch_second(now)
         slot_second, slot_expires, query, inner, outer = self._second
         if slot_second != second or slot_expires != expires_in or type(expires_in) is not int or (
                 now is not None and self._source is not None):  # refreshing credentials: see _new_second
+            expires_in = whole_seconds(expires_in)  # timedelta(hours=1), 3600.0 -> 3600
             # validates expires_in and runs the store's limits
             _, _, query, inner, outer = self._new_second(second, expires_in, now is None, method)
         inner = inner.copy()
@@ -365,6 +374,7 @@ class Signer:
         not yet cached, not text) is encoded the long way, which raises the error ``presign``
         raises for a bad key.
         """
+        expires_in = whole_seconds(expires_in)
         if not self.signs_paths(bucket):
             return [self.presign(bucket, key, method, expires_in) for key in keys]
         if bucket not in self._endpoints:
@@ -404,7 +414,8 @@ class Signer:
         are checked as often as by ``presign``; the store's limits with them.
         """
         if method not in METHODS:
-            raise bad_method(method)
+            method = normal_method(method)
+        expires_in = whole_seconds(expires_in)
         url_prefix, uri_prefix, tail = self._endpoints.get(bucket) or self._bucket(bucket)
         if not paths:
             self.check_limits(method, expires_in)
@@ -439,7 +450,8 @@ class Signer:
         The same checks, clock and caches as ``presign_paths``; only the URL strings are not made.
         """
         if method not in METHODS:
-            raise bad_method(method)
+            method = normal_method(method)
+        expires_in = whole_seconds(expires_in)
         url_prefix, uri_prefix, tail = self._endpoints.get(bucket) or self._bucket(bucket)
         runs: list[tuple[int, str]] = []
         if not paths:
@@ -484,8 +496,10 @@ class Signer:
 
         Every header is signed (listed in X-Amz-SignedHeaders), never moved into the query: S3 then
         refuses a request whose header differs or is missing, and it ignores some headers when
-        they arrive in the query (checksums, server-side encryption).
+        they arrive in the query (checksums, server-side encryption). ``Presigner.presign_request``
+        also takes the command's request options as keywords.
         """
+        method, expires_in = normal_method(method), whole_seconds(expires_in)
         header_pairs, param_pairs = pairs(headers), pairs(params)
         self.check_limits(method, expires_in, params=param_pairs, headers=header_pairs)
         creds = self._snapshot(expires_in)
@@ -510,6 +524,7 @@ class Signer:
         the client must send exactly, signed (``[("Content-Type", "text/csv")]``). ``key=None``
         addresses the bucket itself (listing). Never contains the secret.
         """
+        method, expires_in = normal_method(method), whole_seconds(expires_in)
         header_pairs, param_pairs = pairs(headers), pairs(params)
         self.check_limits(method, expires_in, params=param_pairs, headers=header_pairs)
         return self._details(self._snapshot(expires_in), bucket, key, method, expires_in, now, params=param_pairs,
@@ -542,7 +557,7 @@ class Signer:
         path = endpoint.path_prefix + encode_path(checked_key(key)) if key is not None else (
             endpoint.path_prefix.rstrip("/") or "/")
         if method not in METHODS:
-            raise bad_method(method)
+            method = normal_method(method)
         second = int(time.time()) if now is None else epoch_second(now)
         params = request_params(params)
         headers = [(name.lower(), value) for name, value in request_headers(headers)]

@@ -18,7 +18,7 @@ A wing: takes a ``Signer`` (``signs_paths``, ``sign_paths``, ``presign_keys``) a
 
 from __future__ import annotations
 
-from ._bulk import split_uri
+from ._bulk import split_s3_uri
 from ._encoding import path_escapes
 from ._errors import CredentialsError, Error, InvalidRequestError
 from ._checks import MAX_KEY_BYTES
@@ -36,6 +36,17 @@ if TYPE_CHECKING:
 
 __all__ = ["presign_array", "presign_pandas", "presign_polars"]
 
+def _require(*extras: tuple[str, str]) -> None:
+    """Import each (module, extra) or raise ImportError naming the extra to install."""
+    import importlib
+
+    for module, extra in extras:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise ImportError(f"this needs {module}: pip install 's3presign[{extra}]'") from None
+
+
 _ENCODE_SLICE = 1 << 16  # rows encoded at a time: a few MiB of temporaries
 _SLICE = 4096  # rows converted to Python strings at a time (smaller slices kept the cache warm: ~1.2x)
 
@@ -47,6 +58,7 @@ def presign_array(signer: Signer, values: pyarrow.Array | pyarrow.ChunkedArray, 
     ``presign_array(signer, pa.array(["a/1.csv", None]), bucket="bkt")`` -> ``["https://...", null]``.
     Raises ``InvalidRequestError`` naming the first bad row.
     """
+    _require(("pyarrow", "arrow"))
     import pyarrow as pa
 
     if isinstance(values, pa.ChunkedArray):
@@ -98,7 +110,7 @@ def _sign_chunk(signer: Signer, chunk: pyarrow.Array, bucket: str | None, method
         if first < 0:
             return None  # all null
         try:
-            bucket = split_uri(chunk[first].as_py())[0]
+            bucket = split_s3_uri(chunk[first].as_py())[0]
         except Error:
             return None
         prefix = f"s3://{bucket}/"
@@ -170,7 +182,7 @@ def _sign_rows(signer: Signer, items: list[Any], first_row: int, bucket: str | N
     presign: Callable[..., str] = signer.presign
     try:
         if bucket is None:
-            pairs = [None if uri is None else split_uri(uri) for uri in items]
+            pairs = [None if uri is None else split_s3_uri(uri) for uri in items]
             buckets = {pair[0] for pair in pairs if pair is not None}
             if len(buckets) != 1:  # several buckets (or none): row by row
                 return [None if pair is None else presign(*pair, method, expires_in) for pair in pairs]
@@ -187,7 +199,7 @@ def _sign_rows(signer: Signer, items: list[Any], first_row: int, bucket: str | N
     for offset, item in enumerate(items):  # find the row to name in the error
         try:
             if item is not None:
-                where = (bucket, item) if bucket is not None else split_uri(item)
+                where = (bucket, item) if bucket is not None else split_s3_uri(item)
                 presign(*where, method, expires_in)
         except Error as exc:
             raise InvalidRequestError(f"row {first_row + offset}: {exc}") from None
@@ -197,6 +209,7 @@ def _sign_rows(signer: Signer, items: list[Any], first_row: int, bucket: str | N
 def presign_pandas(signer: Signer, series: pandas.Series, *, bucket: str | None = None, method: str = "GET",
                    expires_in: int = 3600) -> pandas.Series:
     """``df["url"] = presign_pandas(signer, df["key"], bucket="bkt")``: same index, missing values stay missing."""
+    _require(("pyarrow", "pandas"), ("pandas", "pandas"))
     import pandas as pd
     import pyarrow as pa
 
@@ -209,6 +222,7 @@ def presign_pandas(signer: Signer, series: pandas.Series, *, bucket: str | None 
 def presign_polars(signer: Signer, series: polars.Series, *, bucket: str | None = None, method: str = "GET",
                    expires_in: int = 3600) -> polars.Series:
     """``df.with_columns(url=pl.col("key").map_batches(lambda s: presign_polars(signer, s, bucket="bkt")))``."""
+    _require(("pyarrow", "polars"), ("polars", "polars"))
     import polars as pl
 
     urls = presign_array(signer, series.to_arrow(), bucket=bucket, method=method, expires_in=expires_in)

@@ -11,6 +11,9 @@ Public surface:
 
 Each signer reaches each worker once (it pickles to its settings); rows are signed in
 batches with ``s3presign.arrow``.
+
+Wings: each takes a ``Signer`` and imports ``arrow``, ``_bulk``, ``_listing``, ``_http`` and the ground;
+never the front door.
 """
 
 from ._dask import presign_dask

@@ -3,6 +3,8 @@
 The signer enters the task graph once, as a single ``dask.delayed`` value every partition task
 depends on: the distributed scheduler ships it to each worker once and keeps it there, rather
 than once per task (and it is never sent per row). Each partition is one ``presign_pandas`` call.
+
+A wing: takes a ``Signer``; imports ``arrow``.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ Memory stays bounded by one piece or row group whatever the inventory's size. De
 and noncurrent versions (rows with ``IsDeleteMarker`` true or ``IsLatest`` false, in
 inventories that list versions) are skipped: a URL without a version id reaches the current
 object.
+
+A wing: takes a ``Signer``; imports ``_bulk``, ``_listing``, ``_http`` and ``_errors``.
 """
 
 from __future__ import annotations

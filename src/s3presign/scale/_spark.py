@@ -4,6 +4,8 @@ The signer travels as a broadcast variable: each executor fetches it once and ev
 worker there reuses it (under Spark Connect, which has no broadcasts, it rides in the task's
 closure: once per task, still never per row). Rows arrive as Arrow record batches and each
 batch is one ``presign_array`` call.
+
+A wing: takes a ``Signer``; imports ``arrow``.
 """
 
 from __future__ import annotations
