@@ -364,29 +364,29 @@ _AMZ, _CONTENT_TYPE, _CONTENT_MD5, _DROPPED, _META = range(5)
 
 
 class _V2Program:
-    """One proven SigV2 route's URL and resource as format strings, and its Params as steps.
+    """One proven SigV2 route with its Params as steps and its fixed text worked out once.
 
-    ``url`` takes (encoded key, encoded query values in plan order..., encoded access key,
-    signature, header part, expires); ``resource`` takes (encoded key, raw query values...) and
-    holds the sub-resources already in sorted order (the names are known when compiling).
-    ``query``: (Param name, type, minimum); ``headers``: (Param name, wire name, "&name=",
-    type, minimum, role), where role says where SigV2 puts the header (an ``x-amz-`` one in
-    the signed list, Content-Type and Content-MD5 in their lines, any other nowhere).
+    ``query``: (Param name, type, minimum, ``"wire="``, place among the sorted sub-resources
+    or -1) in plan order; ``subs``: the sorted sub-resources, fixed ones written out and ``""``
+    where a query value goes (empty when no query value is one); ``suffix``: the resource's
+    fixed sub-resource part otherwise; ``headers``: (Param name, wire name, ``"&name="``, type,
+    minimum, role), where role says where SigV2 puts the header (an ``x-amz-`` one in the signed
+    list, Content-Type and Content-MD5 in their lines, any other nowhere). Joined with f-strings:
+    ``str.format`` costs ~0.1 µs a field, an f-string a few ns.
     """
 
-    __slots__ = ("headers", "method", "query", "resource", "url")
+    __slots__ = ("headers", "method", "prefix", "query", "query_start", "resource", "subs", "suffix")
 
-    def __init__(self, method: str, url: str, resource: str, query: tuple[tuple[str, Any, int], ...],
+    def __init__(self, route: _Route, query: tuple[tuple[str, Any, int, str, int], ...], subs: tuple[str, ...],
                  headers: tuple[tuple[str, str, str, Any, int, int], ...]) -> None:
-        self.method = method
-        self.url = url
-        self.resource = resource
+        self.method = route.method
+        self.prefix = route.prefix
+        self.resource = route.resource
+        self.query_start = route.static_v2 + "&" if route.static_v2 else ""
         self.query = query
+        self.subs = subs
+        self.suffix = route.subs_text
         self.headers = headers
-
-
-def _braces(text: str) -> str:
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _v2_program(plan: _Plan, route: _Route) -> _V2Program | None:
@@ -394,15 +394,15 @@ def _v2_program(plan: _Plan, route: _Route) -> _V2Program | None:
     (botocore's handlers rewrite them, timestamps, lists, secrets, a repeated sub-resource)."""
     if plan.sse or plan.encoding_type or plan.copy_source:
         return None
-    query: list[tuple[str, Any, int]] = []
+    query: list[tuple[str, Any, str]] = []
     headers: list[tuple[str, str, str, Any, int, int]] = []
-    wires: list[str] = []
+    minimums: list[int] = []
     for name, where, wire, kind, minimum in plan.steps:
         if name in _SECRET_PARAMS:
             return None
         if where == "q" and kind in (str, int, bool):
-            query.append((name, kind, minimum))
-            wires.append(wire)
+            query.append((name, kind, wire))
+            minimums.append(minimum)
         elif where == "h" and kind in (str, int, bool):
             role = _AMZ if wire[:6] == "x-amz-" else _CONTENT_TYPE if wire == "content-type" else \
                 _CONTENT_MD5 if wire == "content-md5" else _DROPPED
@@ -411,21 +411,17 @@ def _v2_program(plan: _Plan, route: _Route) -> _V2Program | None:
             headers.append((name, wire, "&" + wire, dict, 0, _META))
         else:
             return None
-    url_query = "&".join([_braces(route.static_v2)] * bool(route.static_v2) +
-                         [f"{wire}={{{i + 1}}}" for i, wire in enumerate(wires)])
-    n = len(wires)
-    url = _braces(route.prefix) + "{0}?" + (url_query + "&" if url_query else "") + \
-        f"AWSAccessKeyId={{{n + 1}}}&Signature={{{n + 2}}}{{{n + 3}}}&Expires={{{n + 4}}}"
-    if wires:
-        subs = [(k, _braces(text)) for k, text in route.subs] + \
-            [(wire, f"{wire}={{{i + 1}}}") for i, wire in enumerate(wires) if wire in _sigv2.SUB_RESOURCES]
-        if len({k for k, _ in subs}) != len(subs):
-            return None
-        subs.sort(key=_first)
-        resource = _braces(route.resource) + "{0}" + ("?" + "&".join([text for _, text in subs]) if subs else "")
-    else:
-        resource = _braces(route.resource) + "{0}" + _braces(route.subs_text)
-    return _V2Program(route.method, url, resource, tuple(query), tuple(headers))
+    # The signed resource: the sub-resources among the static and the query ones, sorted by name.
+    dynamic = [wire for _, _, wire in query if wire in _sigv2.SUB_RESOURCES]
+    names = [k for k, _ in route.subs] + dynamic
+    if len(set(names)) != len(names):
+        return None
+    order = sorted(names)
+    fixed = dict(route.subs)
+    subs = tuple(fixed.get(n, "") for n in order) if dynamic else ()
+    steps = tuple((name, kind, minimum, wire + "=", order.index(wire) if dynamic and wire in dynamic else -1)
+                  for (name, kind, wire), minimum in zip(query, minimums))
+    return _V2Program(route, steps, subs, tuple(headers))
 
 
 # -- routes: what was learned from the client's own URL for one bucket ----------------------------
@@ -800,24 +796,31 @@ class Boto3Presigner:
                           second: int) -> str:
         """_translate and _sign_v2 in one pass over a compiled route (the same rules, the same
         refusals): per call only the Params' values are read, checked and encoded."""
-        encoded: list[str] = []
-        raw: list[Any] = []
-        known = _QUERY_TEXT
+        op = program.query_start
+        suffix = program.suffix
         value: Any
-        for name, kind, minimum in program.query:
-            value = params[name]
-            if type(value) is not kind:
-                raise _Delegate
-            if kind is str:
-                if len(value) < minimum:
+        if program.query:
+            known = _QUERY_TEXT
+            subs = list(program.subs) if program.subs else None
+            for name, kind, minimum, head, place in program.query:
+                value = params[name]
+                if type(value) is not kind:
                     raise _Delegate
-                text = known.get(value)
-                encoded.append(text if text is not None else _query_text(value))
-            else:
-                if value < minimum:
-                    raise _Delegate
-                encoded.append(str(value) if kind is int else "true" if value else "false")
-            raw.append(encoded[-1] if kind is not str else value)
+                if kind is str:
+                    if len(value) < minimum:
+                        raise _Delegate
+                    text = known.get(value)
+                    if text is None:
+                        text = _query_text(value)
+                else:
+                    if value < minimum:
+                        raise _Delegate
+                    value = text = str(value) if kind is int else "true" if value else "false"
+                op = f"{op}{head}{text}&"
+                if place >= 0:
+                    subs[place] = head + value  # type: ignore[index]  # the resource keeps values unencoded
+            if subs:
+                suffix = "?" + "&".join(subs)
         md5 = content_type = tail = ""
         amz: list[tuple[str, str]] = []
         if program.headers:
@@ -838,7 +841,7 @@ class Boto3Presigner:
                         if found is None:
                             found = _header_text(v)
                         amz.append((wire + lower, found[0]))
-                        tail += f"{joint}{lower}={found[1]}"
+                        tail = f"{tail}{joint}{lower}={found[1]}"
                     if len(value) > 1 and len({k.lower() for k in value}) != len(value):
                         raise _Delegate  # Foo and foo: one header with two values
                     continue
@@ -863,7 +866,7 @@ class Boto3Presigner:
                     md5 = stripped
                 else:
                     continue  # SigV2 drops every other header
-                tail += joint + text
+                tail = f"{tail}{joint}{text}"
         creds = self._frozen()
         access_key, secret, token = creds.access_key, creds.secret_key, creds.token
         if token:
@@ -871,12 +874,14 @@ class Boto3Presigner:
             known_token = self._v2_token
             if known_token[0] != token:
                 known_token = self._v2_token = (token, encode_query_component(token))
-            tail += "&x-amz-security-token=" + known_token[1]
-        if len(amz) > 1:
-            amz.sort()
-        custom = "".join([f"{k}:{v}\n" for k, v in amz]) if amz else ""
-        expires = second + expires_in
-        to_sign = f"{program.method}\n{md5}\n{content_type}\n{expires}\n{custom}{program.resource.format(path, *raw)}"
+            tail = f"{tail}&x-amz-security-token={known_token[1]}"
+        if amz:
+            if len(amz) > 1:
+                amz.sort()
+            custom = "".join([f"{k}:{v}\n" for k, v in amz])
+            to_sign = f"{program.method}\n{md5}\n{content_type}\n{second + expires_in}\n{custom}{program.resource}{path}{suffix}"
+        else:
+            to_sign = f"{program.method}\n{md5}\n{content_type}\n{second + expires_in}\n{program.resource}{path}{suffix}"
         slot = self._v2_key
         if slot[0] != secret or slot[1] != access_key:
             slot = self._v2_pads(secret, access_key)
@@ -886,7 +891,7 @@ class Boto3Presigner:
         outer.update(inner.digest())
         signature = _b2a(outer.digest(), newline=False).decode("ascii")
         signature = signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-        return program.url.format(path, *encoded, slot[4], signature, tail, expires)
+        return f"{program.prefix}{path}?{op}AWSAccessKeyId={slot[4]}&Signature={signature}{tail}&Expires={second + expires_in}"
 
     def _v2_pads(self, secret: str, access_key: str) -> tuple[Any, ...]:
         _load()
