@@ -686,8 +686,8 @@ class Boto3Presigner:
                 or auth[4] != signed_names or auth[5] != secret:
             auth = route.auth = self._auth_v4(route, second, expires_in, access_key, token, signed_names, secret)
         if query or route.static:
-            plain = _plain_query
-            op_params = route.static + [(k, v if plain(v) else encode_query_component(v)) for k, v in query]
+            known = _QUERY_TEXT  # the values are exact str (_translate checks), never secrets
+            op_params = route.static + [(k, known.get(v) or _query_text(v)) for k, v in query]
             if len(op_params) > 1:
                 op_params = _unique(op_params)
             op_url = "&".join([f"{k}={v}" for k, v in op_params]) + "&"
