@@ -251,14 +251,17 @@ def _translate(plan: _Plan, params: dict[str, Any]) -> tuple[list[tuple[str, str
                     raise _Delegate
                 headers.append((wire, str(value)))
         elif where == "m":
+            names, known = _META_NAMES, _HEADER_TEXT  # a name or value found there passed the checks
             for k, v in value.items():
-                if type(k) is not str or type(v) is not str or not k or not v:
+                if type(k) is not str or type(v) is not str:
                     raise _Delegate
-                both = k + v
-                if not both.isascii() or not both.isprintable():
-                    raise _Delegate
-                headers.append((wire + k.lower(), v))
-            if len(value) > 1 and len({k.lower() for k in value}) != len(value):
+                lower = names.get(k)
+                if lower is None:
+                    lower = _meta_name(k)  # raises _Delegate unless non-empty printable ASCII
+                if v not in known:
+                    _header_text(v)  # the same checks
+                headers.append((wire + lower, v))
+            if len(value) > 1 and len(set(map(str.lower, value))) != len(value):
                 raise _Delegate  # Foo and foo: one header with two values
         elif where == "l":
             if not value or len(value) < minimum or any(type(v) is not str or not v or not v.isascii()
@@ -327,7 +330,10 @@ _TEXT_LONGEST = 256  # characters; longer values are encoded each time
 _QUERY_TEXT: dict[str, str] = {}  # value -> its query-component encoding
 _HEADER_TEXT: dict[str, tuple[str, str]] = {}  # header value -> (stripped, query-component encoding)
 _META_NAMES: dict[str, str] = {}  # Metadata name -> lower case
+_V4_VALUES: dict[str, str] = {}  # header value -> SigV4's trimmed form (inner white space runs to one space)
 _SECRET_PARAMS = frozenset({"SSECustomerKey", "CopySourceSSECustomerKey"})
+_SECRET_HEADERS = frozenset({"x-amz-server-side-encryption-customer-key",
+                             "x-amz-copy-source-server-side-encryption-customer-key"})
 
 
 def _remember(table: dict[str, Any], value: str, answer: Any) -> Any:
@@ -673,11 +679,25 @@ class Boto3Presigner:
         access_key, secret, token = creds.access_key, creds.secret_key, creds.token
         if headers:
             signed = [("host", route.host)]
+            known = _V4_VALUES
             for name, value in headers:  # names are lower case already
                 if name in _V4_UNSIGNED_HEADERS or (name == "content-type" and value == _FORM_CONTENT_TYPE):
                     continue
-                signed.append((name, value))
-            block, signed_names = _sigv4.canonical_headers(signed)
+                if name in _SECRET_HEADERS:
+                    trimmed = " ".join(value.split())
+                else:
+                    trimmed = known.get(value)  # type: ignore[assignment]
+                    if trimmed is None:
+                        trimmed = _remember(known, value, " ".join(value.split()))
+                signed.append((name.strip(), trimmed))
+            names = [n for n, _ in signed]
+            if len(set(names)) == len(names):
+                # _sigv4.canonical_headers with each value trimmed once: sorted, one line each.
+                signed.sort()
+                block = "".join([f"{n}:{v}\n" for n, v in signed])
+                signed_names = ";".join([n for n, _ in signed])
+            else:  # a name twice (``a`` and ``a ``): its values join with ","
+                block, signed_names = _sigv4.canonical_headers(signed)
         else:
             block, signed_names = route.host_block, "host"
         # The X-Amz-* part changes with the second, expiry, credentials and signed headers only.
@@ -842,7 +862,7 @@ class Boto3Presigner:
                             found = _header_text(v)
                         amz.append((wire + lower, found[0]))
                         tail = f"{tail}{joint}{lower}={found[1]}"
-                    if len(value) > 1 and len({k.lower() for k in value}) != len(value):
+                    if len(value) > 1 and len(set(map(str.lower, value))) != len(value):
                         raise _Delegate  # Foo and foo: one header with two values
                     continue
                 if kind is str:
