@@ -245,6 +245,8 @@ class _NoParts:
 
 _NO_PARTS = _NoParts()
 _METHODS = METHOD_NAMES  # the library's rules, not restated: see _checks
+_SHORT_LIVED_GC_THRESHOLD = 100_000  # young objects between collections in a command (see run)
+_PYTHON_GC_THRESHOLD = 700  # CPython's default
 
 
 def parse_args(argv: Sequence[str], *, positionals: int = 1) -> dict[str, Any]:
@@ -1534,7 +1536,12 @@ def _help_command(topics: Sequence[str], out: TextIO) -> int:
 
 def _serve_command(argv: Sequence[str], err: TextIO) -> int:
     """``s3presign serve --config FILE [...]``: parse, then run the service (``service._serve``)."""
+    import gc
+
     from .service._serve import USAGE, ServeOptions, serve
+
+    if gc.get_threshold()[0] == _SHORT_LIVED_GC_THRESHOLD:  # set by run() for short commands
+        gc.set_threshold(_PYTHON_GC_THRESHOLD, *gc.get_threshold()[1:])  # a server: short pauses, often
 
     values: dict[str, str] = {}
     flags = {"--proxy-headers"}
@@ -1607,6 +1614,13 @@ def _fail(err: TextIO, message: str, code: int, debug: bool) -> int:
 
 def run() -> NoReturn:
     """Console-script entry point."""
+    import gc
+
+    # A short-lived process: loading the modules allocates tens of thousands of objects that all
+    # live to the end, and a young collection every 700 of them is wasted work (about 0.25 ms of a
+    # one-URL command). A higher threshold still collects, so a long bulk run stays bounded in
+    # memory; serve puts Python's default back (see _serve_command).
+    gc.set_threshold(_SHORT_LIVED_GC_THRESHOLD, *gc.get_threshold()[1:])
     code = main()
     try:
         sys.stdout.flush()
