@@ -268,7 +268,8 @@ class App:
                 raise Refusal(404, f"no route {path}")
         if name == "healthz":
             return 200, {"ok": True}
-        caller = await self._caller(request, token)  # before the body: strangers never make us read one
+        # before the body: strangers never make us read one
+        caller = await self._caller(request, token) if self.identify is not None else self._credentials(request, token)
         try:
             if request.method == "POST":  # the only routes that read one
                 request.body = await _read_body(receive, timeout=self.body_timeout)
@@ -305,6 +306,10 @@ class App:
                     raise Refusal(403, f"the host application named identity {identity!r}: use letters, digits "
                                        "and @+=._- (it becomes part of keys)")
                 return Caller(spec, identity, "hook")
+        return self._credentials(request, path_token)
+
+    def _credentials(self, request: _Request, path_token: str | None) -> Caller:
+        """The caller a bearer token or path JWT names (a plain call: most requests come this way)."""
         header = request.headers.get("authorization")
         address = _remote(request.scope) or "-"
         if header is not None or path_token:
