@@ -84,7 +84,7 @@ class AuditLog:
         if path is not None and not self._stderr:
             try:
                 # 0600: the log names every caller and key; only the service's user reads it.
-                self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # not inherited (PEP 446)
             except OSError as exc:
                 raise ConfigFileError(f"cannot open the audit log {path} (audit_log): {exc.strerror}") from None
 
