@@ -480,6 +480,7 @@ def test_a_grant_is_in_the_audit_file_before_its_answer_is_sent(tmp_path: Path) 
 
     app = _download_app(tmp_path)
     on_disk: list[list[dict[str, object]]] = []
+    bodies: list[bytes] = []
 
     async def receive() -> dict[str, object]:
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -487,6 +488,8 @@ def test_a_grant_is_in_the_audit_file_before_its_answer_is_sent(tmp_path: Path) 
     async def send(message: dict[str, object]) -> None:
         if message["type"] == "http.response.start":  # the answer starts: the record must be there already
             on_disk.append([json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()])
+        else:
+            bodies.append(message["body"])  # type: ignore[arg-type]
 
     scope = {"type": "http", "method": "GET", "path": "/download", "root_path": "", "scheme": "http",
              "query_string": f"key={quote(ISSUED_KEY)}".encode(), "client": ("127.0.0.1", 5000),
@@ -496,6 +499,10 @@ def test_a_grant_is_in_the_audit_file_before_its_answer_is_sent(tmp_path: Path) 
     assert {k: record[k] for k in ("event", "client", "identity", "auth", "route", "method", "bucket", "key")} == {
         "event": "grant", "client": "web", "identity": "web", "auth": "token", "route": "/download",
         "method": "GET", "bucket": "uploads", "key": ISSUED_KEY}
+    (body,) = bodies  # the hand-made answer is what the JSON encoder writes
+    answer = json.loads(body)
+    assert set(answer) == {"url", "expires_at"} and answer["expires_at"] == record["expires_at"]
+    assert body == json.dumps(answer, ensure_ascii=False).encode()
 
 
 def test_a_download_says_the_expiry_of_the_url_it_signed_when_the_clock_ticks_meanwhile(tmp_path: Path) -> None:
