@@ -1,6 +1,6 @@
 """Bulk presigning, in one run: the command on 1,000,000 URIs, presign_many, obstore, boto3.
 
-    python benchmarks/bench_bulk.py [--count N] [--rounds R] [--boto3-sample N]
+    python benchmarks/bench_bulk.py [--count N] [--rounds R] [--boto3-sample N] [--against PYTHON]
 
 Keys: Hive-style (``_keys.hive_keys``: ``sales/year=2026/month=11/day=27/part-....parquet``,
 10% non-ASCII, some spaces). Every rate is the median of ``--rounds`` (default 3), all in this
@@ -14,7 +14,10 @@ one run, so the ratios compare like with like on a machine whose absolute speed 
   this machine at that moment (cores shared with other machines' work run slower together),
   the ceiling for ``--jobs 2``;
 - `Presigner.presign_many` over the same keys (one thread), and obstore's `sign` given them as
-  one list; boto3's `generate_presigned_url` in a loop on a sample, scaled.
+  one list; boto3's `generate_presigned_url` in a loop on a sample, scaled;
+- with ``--against PYTHON``: the command installed beside another interpreter (another version
+  of s3presign in its own virtualenv), with the default --jobs and with --jobs 1, in the same
+  rounds, and each rate's ratio to it: whether a change moved the bulk rate.
 
 Targets: the command >= 2.5x obstore and >= 1.5x one thread of presign_many;
 presign_many >= 3x obstore; the command's peak memory < 60 MiB. Always exits 0 unless it
@@ -111,6 +114,8 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--boto3-sample", type=int, default=10_000)
+    parser.add_argument("--against", metavar="PYTHON",
+                        help="also time `PYTHON -m s3presign` (another install) side by side")
     args = parser.parse_args()
     names = hive_keys(args.count)
     rows: list[tuple[str, float, str]] = []
@@ -148,8 +153,16 @@ def main() -> int:
         if obstore is not None:
             times[obstore_label] = []
 
+        other_default = f"--against: s3presign - (--jobs {os.cpu_count()}, default)"
+        other_single = "--against: s3presign - --jobs 1"
+        other_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}  # the other install's own code
+        if args.against:
+            times[other_default], times[other_single] = [], []
+
         def run(label: str, extra: list[str], sample: bool = False) -> None:
-            elapsed, used, cpu = run_command([*command, "-", *extra], uris, Path(tmp) / "urls.txt", env, sample)
+            other = label in (other_default, other_single)
+            elapsed, used, cpu = run_command([*([args.against, "-m", "s3presign"] if other else command), "-", *extra],
+                                             uris, Path(tmp) / "urls.txt", other_env if other else env, sample)
             lines = sum(1 for _ in (Path(tmp) / "urls.txt").open("rb"))
             assert lines == args.count, lines
             if sample:
@@ -178,8 +191,11 @@ def main() -> int:
 
         # Rounds interleave the contenders, so a slow spell on a shared machine hits them all alike.
         commands = [lambda: run(default, []), lambda: run(single, ["--jobs", "1"]), run_pair]
+        if args.against:
+            commands += [lambda: run(other_default, []), lambda: run(other_single, ["--jobs", "1"])]
         for round_ in range(args.rounds):
-            for go in commands[round_ % 3:] + commands[:round_ % 3]:  # each goes first in turn
+            turn = round_ % len(commands)
+            for go in commands[turn:] + commands[:turn]:  # each goes first in turn
                 go()
             times[many].append(median(consume, 1))
             if obstore is not None:
@@ -188,10 +204,12 @@ def main() -> int:
         run(single, ["--jobs", "1"], sample=True)
     rates = {label: args.count / statistics.median(spent) for label, spent in times.items()}
     for label, rate in rates.items():
-        note = ""
-        if label in peaks:  # CPU time tells what wall time hides on a shared machine
-            cpu_us = statistics.median(cpus[label]) / args.count * 1e6
-            note = f"peak {peaks[label] / 2**20:.0f} MiB, {cpu_us:.2f} µs CPU per URL (all processes)"
+        notes = []
+        if label in peaks:
+            notes.append(f"peak {peaks[label] / 2**20:.0f} MiB")
+        if label in cpus:  # CPU time tells what wall time hides on a shared machine
+            notes.append(f"{statistics.median(cpus[label]) / args.count * 1e6:.2f} µs CPU per URL (all processes)")
+        note = ", ".join(notes)
         rows.append((label, rate, note))
     ours = rates[many]
     obstore_rate = rates.get(obstore_label)
@@ -233,6 +251,9 @@ def main() -> int:
           f"--jobs {os.cpu_count()} reaches {command_rate / rates[pair]:.0%} of that")
     for name, ok, value in checks:
         print(f"target: {name}: {'met' if ok else 'MISSED'} ({value})")
+    if args.against:
+        print(f"against {args.against}: --jobs {os.cpu_count()} {rates[default] / rates[other_default]:.3f}x, "
+              f"--jobs 1 {rates[single] / rates[other_single]:.3f}x the other install's rate")
     return 0
 
 

@@ -58,8 +58,6 @@ def main() -> int:
     uri = "s3://my-bucket/reports/2026 Q3.csv"
     commands = {
         "python -c pass": [python, "-c", "pass"],
-        # The console script pip writes imports re before s3presign runs: the floor of "s3presign URI".
-        "python -c 'import re' (the installer's script wrapper)": [python, "-c", "import re"],
         "s3presign URI": [str(script), uri],
         "python -m s3presign URI": [python, "-m", "s3presign", uri],
     }

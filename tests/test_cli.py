@@ -308,10 +308,10 @@ def test_closed_stdout_is_quiet(home: Path) -> None:
 # Start-up: importing more than this for one URL costs milliseconds the command does not have.
 # Not _inspect, _post (the package re-exports them lazily) nor _sigv2 (loaded for SigV2 only).
 ALLOWED_NEW_MODULES = {
-    "__future__", "_sha256", "_sha2", "binascii",
+    "__future__", "_sha256", "_sha2",
     "s3presign", "s3presign._config", "s3presign._credentials", "s3presign._encoding", "s3presign._endpoints",
     "s3presign._errors", "s3presign._files", "s3presign._presigner", "s3presign._signer", "s3presign._checks",
-    "s3presign._ini", "s3presign._request_options", "s3presign._sigv4", "s3presign._uri",
+    "s3presign._ini", "s3presign._sigv4", "s3presign._uri",
     "s3presign.cli",
 }
 
@@ -324,6 +324,43 @@ def test_start_up_imports_only_the_allowed_modules(home: Path) -> None:
     rc, _, loaded = done.stdout.strip().partition(" ")
     assert rc == "0", done.stderr
     assert set(loaded.split()) - ALLOWED_NEW_MODULES == set()
+
+
+def test_options_the_command_keeps_from_request_parts_are_ones_it_ignores() -> None:
+    """The command skips _request_options for a line holding only these: request_parts must give
+    nothing for each of them, with either method, so skipping it changes no URL."""
+    from s3presign import cli
+    from s3presign._request_options import request_parts
+
+    assert "uri" in cli._NOT_REQUEST_OPTIONS and "expires_in" in cli._NOT_REQUEST_OPTIONS
+    for name in cli._NOT_REQUEST_OPTIONS:
+        for method in ("GET", "PUT"):
+            parts = request_parts({name: "x"}, method)
+            assert (parts.params, parts.headers, parts.secret_values, parts.nonstandard) == ([], [], [], []), name
+    every = {*cli._VALUE_OPTIONS.values(), *cli._REPEATED_OPTIONS.values(), *cli._PAIR_OPTIONS.values(),
+             *cli._FLAG_OPTIONS.values()}
+    assert cli._NOT_REQUEST_OPTIONS - {"uri"} <= every  # no stale names
+    assert {"content_type", "version_id", "metadata", "header", "sse_c_key_file"}.isdisjoint(cli._NOT_REQUEST_OPTIONS)
+
+
+def test_a_request_option_still_reaches_the_url(keys: Path) -> None:
+    out = io.StringIO()
+    assert main(["s3://my-bucket/k", "--response-content-type", "text/csv"], out=out) == 0
+    assert "response-content-type=text%2Fcsv" in out.getvalue()
+
+
+@pytest.mark.parametrize("extra", [[], ["--jobs", "2"]])
+def test_the_command_exits_with_every_line_written_to_a_pipe(home: Path, extra: list[str]) -> None:
+    """run() skips the interpreter's teardown when nothing needs it: the output must still be whole,
+    for one URL and for bulk (whose workers register an atexit handler, so it exits normally)."""
+    keys = "".join(f"s3://my-bucket/year=2026/month=11/part-{i:05d}.parquet\n" for i in range(20_000))
+    for argv, stdin in ((["s3://my-bucket/k"], ""), (["-", *extra], keys)):
+        done = subprocess.run([sys.executable, "-c", "from s3presign.cli import run; run()", *argv],
+                              input=stdin, env=_subprocess_env(home), capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert len(lines) == max(1, stdin.count("\n"))
+        assert all(line.startswith("https://") and len(line.rpartition("X-Amz-Signature=")[2]) == 64 for line in lines)
 
 
 def test_debug_hides_the_token_in_a_sigv2_string_to_sign(keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,7 @@ header signing of its S3 calls (against the AWS test suite and botocore)."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -13,13 +14,13 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from s3presign import ConfigFileError, Credentials
 from s3presign._encoding import encode_path
 from s3presign.service import load_policy, parse_policy, sanitize_filename
-from s3presign.service._audit import AuditLog
+from s3presign.service._audit import FIELDS, AuditLog
 from s3presign.service._auth import AuthError, RateLimiter, authenticate, verify_jwt
 from s3presign.service._s3calls import signed_headers
 
@@ -442,7 +443,8 @@ def test_the_query_parser_equals_parse_qsl(raw: bytes) -> None:
     assert _query(raw) == parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
 
 
-def test_the_audit_log_flushes_within_the_loop_iteration(tmp_path: Path) -> None:
+def test_an_audit_record_is_in_the_file_when_write_returns_even_in_an_event_loop(tmp_path: Path) -> None:
+    """Nothing acknowledged is lost: no buffer waits for the loop to go round (or for a crash)."""
     import asyncio
 
     path = tmp_path / "a.jsonl"
@@ -452,12 +454,133 @@ def test_the_audit_log_flushes_within_the_loop_iteration(tmp_path: Path) -> None
         seen = []
         for n in range(3):
             log.write("grant", key=f"k{n}")
-        seen.append(len(path.read_text().splitlines()))  # still buffered: one write for the burst
-        await asyncio.sleep(0)
-        seen.append(len(path.read_text().splitlines()))  # flushed once the loop went round
+            seen.append(len(path.read_text().splitlines()))
         return seen
 
-    assert asyncio.run(burst()) == [0, 3]
-    log.write("deny", key="outside a loop")  # no loop: at once
+    assert asyncio.run(burst()) == [1, 2, 3]
+    log.write("deny", key="outside a loop")
     assert len(path.read_text().splitlines()) == 4
     log.close()
+
+
+ISSUED_KEY = "svc/web/0d5b8a0e-3c1f-4a5e-9b6b-1234567890ab-report ü.txt"
+
+
+def _download_app(tmp_path: Path) -> object:
+    from s3presign import Presigner
+    from s3presign.service import App
+
+    signer = Presigner(Credentials("AKID", "SECRET"), endpoint_url="http://127.0.0.1:9")
+    return App(_policy(), signer=signer, audit=AuditLog(str(tmp_path / "a.jsonl")))  # type: ignore[arg-type]
+
+
+def test_a_grant_is_in_the_audit_file_before_its_answer_is_sent(tmp_path: Path) -> None:
+    import asyncio
+    from urllib.parse import quote
+
+    app = _download_app(tmp_path)
+    on_disk: list[list[dict[str, object]]] = []
+    bodies: list[bytes] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.start":  # the answer starts: the record must be there already
+            on_disk.append([json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()])
+        else:
+            bodies.append(message["body"])  # type: ignore[arg-type]
+
+    scope = {"type": "http", "method": "GET", "path": "/download", "root_path": "", "scheme": "http",
+             "query_string": f"key={quote(ISSUED_KEY)}".encode(), "client": ("127.0.0.1", 5000),
+             "headers": [(b"authorization", f"Bearer {TOKEN}".encode())]}
+    asyncio.run(app(scope, receive, send))  # type: ignore[operator]
+    ((record,),) = on_disk
+    assert {k: record[k] for k in ("event", "client", "identity", "auth", "route", "method", "bucket", "key")} == {
+        "event": "grant", "client": "web", "identity": "web", "auth": "token", "route": "/download",
+        "method": "GET", "bucket": "uploads", "key": ISSUED_KEY}
+    (body,) = bodies  # the hand-made answer is what the JSON encoder writes
+    answer = json.loads(body)
+    assert set(answer) == {"url", "expires_at"} and answer["expires_at"] == record["expires_at"]
+    assert body == json.dumps(answer, ensure_ascii=False).encode()
+
+
+def test_a_download_says_the_expiry_of_the_url_it_signed_when_the_clock_ticks_meanwhile(tmp_path: Path) -> None:
+    """The signer reads its own clock; should the second change between the service's reading and
+    the signer's, expires_at still follows the URL's X-Amz-Date."""
+    import calendar
+    import time as real_time
+    from types import SimpleNamespace
+    from urllib.parse import parse_qs, quote, urlsplit
+
+    from s3presign import _signer
+    from s3presign.service import _app
+
+    start = float(int(real_time.time()))
+    clock = [start + 0.5]
+
+    def signer_clock() -> float:  # the second ends as the signer looks at the clock
+        clock[0] = start + 1.5
+        return clock[0]
+
+    fake = SimpleNamespace(time=lambda: clock[0], monotonic=real_time.monotonic, strftime=real_time.strftime,
+                           gmtime=real_time.gmtime)
+    app = _download_app(tmp_path)
+    with mock.patch.object(_signer, "_time", signer_clock), mock.patch.object(_app, "time", fake):
+        status, answer = _asgi(app, "GET", "/download", f"key={quote(ISSUED_KEY)}".encode(),
+                               [(b"authorization", f"Bearer {TOKEN}".encode())])
+    assert status == 200
+    query = parse_qs(urlsplit(answer["url"]).query)  # type: ignore[index]
+    signed = calendar.timegm(real_time.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ"))
+    assert signed == start + 1
+    expires = calendar.timegm(real_time.strptime(answer["expires_at"], "%Y-%m-%dT%H:%M:%SZ"))  # type: ignore[index]
+    assert expires == signed + int(query["X-Amz-Expires"][0]) == start + 1 + 600
+
+
+_AUDIT_VALUES = (st.text(max_size=30) | st.integers(-(2**70), 2**70) | st.booleans() | st.none()
+                 | st.floats(allow_nan=False, allow_infinity=False))
+
+
+@given(st.dictionaries(st.sampled_from([f for f in FIELDS if f != "event"] + ["url", "token"]), _AUDIT_VALUES, max_size=8),
+       st.dictionaries(st.sampled_from(["client", "identity", "route"]), st.text(max_size=10), max_size=3))
+def test_audit_records_are_what_the_json_module_writes(fields: dict[str, object], shared: dict[str, str]) -> None:
+    """The hand-made encoder writes the bytes json.dumps writes (line separators escaped, unknown
+    and None fields dropped, time/event/pid the log's own)."""
+    fields = {k: v for k, v in fields.items() if k not in shared}
+    with mock.patch("sys.stderr", new=io.StringIO()) as err:
+        log = AuditLog("-")
+        log.write("grant", log.fields(**shared), **fields)
+    line = err.getvalue()
+    record = json.loads(line)
+    expected = {"time": record["time"], "event": "grant", "pid": os.getpid()}
+    expected.update((k, v) for k, v in [*shared.items(), *fields.items()]
+                    if v is not None and k in FIELDS and k not in ("time", "event", "pid"))
+    reference = json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+    for char in "\x85\u2028\u2029":
+        reference = reference.replace(char, f"\\u{ord(char):04x}")
+    assert line == reference + "\n"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", str(record["time"]))
+
+
+def test_a_lone_surrogate_in_an_audit_value_is_escaped_not_a_crash(tmp_path: Path) -> None:
+    log = AuditLog(str(tmp_path / "a.jsonl"))
+    log.write("deny", reason="bad \udc80 byte")
+    log.close()
+    text = (tmp_path / "a.jsonl").read_text(encoding="utf-8")  # valid UTF-8
+    assert json.loads(text)["reason"] == "bad \udc80 byte" and "\\udc80" in text
+
+
+@given(st.text(alphabet=st.sampled_from("aZ09 ._-/\\\t\u00e9e\u0301\u00a0\u200b\u2028\x00\ud7ff\U0001f600"), max_size=12),
+       st.sampled_from([4, 8, 255]))
+@example("cafe\u0301", 255)  # not NFC
+@example("a.txt.", 255)  # a dot to strip
+@example("\u00e9\u00e9\u00e9", 4)  # too long in UTF-8
+@example("a\u00a0b", 255)  # not printable, yet kept
+def test_the_quick_file_name_check_agrees_with_sanitize_filename(name: str, max_bytes: int) -> None:
+    from s3presign.service._policy import _is_sanitized
+
+    try:
+        same = sanitize_filename(name, max_bytes=max_bytes) == name
+    except ValueError:
+        same = False
+    assert _is_sanitized(name, max_bytes=max_bytes) == same

@@ -4,22 +4,9 @@
     >>> signer = Presigner(Credentials("AKID", "SECRET"), region="us-west-2")
     >>> url = signer.presign("my-bucket", "reports/2026.csv", expires_in=3600)
 
-The front door's package: re-exports the public names, those of the wings (``_inspect``, ``_post``,
-``_cloudfront``, ``_boto3``) lazily, on first use, so a plain presign never loads them.
+The front door's package: re-exports the public names lazily, on first use, so a plain presign
+never loads the wings (``_inspect``, ``_post``, ``_cloudfront``, ``_boto3``).
 """
-
-from ._credentials import Credentials, RefreshableCredentials
-from ._endpoints import Endpoint
-from ._errors import (
-    CloudFrontKeyError,
-    ConfigFileError,
-    ConfigurationError,
-    CredentialsError,
-    Error,
-    InvalidRequestError,
-    ServiceError,
-)
-from ._presigner import PresignedRequest, Presigner, SignedDetails, presign
 
 __version__ = "0.1.0"
 
@@ -27,15 +14,34 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._boto3 import from_boto3, patch_boto3
     from ._cloudfront import CloudFrontSigner
+    from ._credentials import Credentials, RefreshableCredentials
+    from ._endpoints import Endpoint
+    from ._errors import (
+        CloudFrontKeyError,
+        ConfigFileError,
+        ConfigurationError,
+        CredentialsError,
+        Error,
+        InvalidRequestError,
+        ServiceError,
+    )
     from ._inspect import Explanation, PresignInfo, Verification, explain, inspect, verify
     from ._post import PresignedPost
+    from ._presigner import PresignedRequest, Presigner, SignedDetails, presign
 del TYPE_CHECKING  # not a public name
 
-# Names loaded on first use (PEP 562): their modules stay off the start-up path (a plain presign
-# loads neither _inspect nor _post: about 2 ms of the command's start-up).
-_LAZY = {"CloudFrontSigner": "._cloudfront", "from_boto3": "._boto3", "patch_boto3": "._boto3",
-         "Explanation": "._inspect", "PresignInfo": "._inspect", "Verification": "._inspect", "explain": "._inspect",
-         "inspect": "._inspect", "verify": "._inspect", "PresignedPost": "._post"}
+# Every name loads on first use (PEP 562), so ``import s3presign.cli`` runs no module the command
+# does not need, and runs it after the command has set the collector for a short-lived process
+# (see cli.run); the wings (_inspect, _post, _cloudfront, _boto3) stay off a plain presign's path.
+_LAZY = {
+    "Credentials": "._credentials", "RefreshableCredentials": "._credentials", "Endpoint": "._endpoints",
+    **dict.fromkeys(("CloudFrontKeyError", "ConfigFileError", "ConfigurationError", "CredentialsError", "Error",
+                     "InvalidRequestError", "ServiceError"), "._errors"),
+    **dict.fromkeys(("PresignedRequest", "Presigner", "SignedDetails", "presign"), "._presigner"),
+    "CloudFrontSigner": "._cloudfront", "from_boto3": "._boto3", "patch_boto3": "._boto3",
+    **dict.fromkeys(("Explanation", "PresignInfo", "Verification", "explain", "inspect", "verify"), "._inspect"),
+    "PresignedPost": "._post",
+}
 
 
 def __getattr__(name: str) -> object:

@@ -11,8 +11,6 @@ A wing: imports ``_post`` (policy conditions), ``_errors`` and the pure layers.
 
 from __future__ import annotations
 
-import binascii
-
 from ._errors import InvalidRequestError
 
 TYPE_CHECKING = False
@@ -89,6 +87,8 @@ def _flag(key: str) -> str:
 
 
 def _base64_of(value: str, size: int, option: str) -> str:
+    import binascii  # here, not at the top: loading it costs start-up on every command line
+
     try:
         raw = binascii.a2b_base64(value.encode("ascii"), strict_mode=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
@@ -213,6 +213,7 @@ def _sse_c_key(path: str) -> tuple[str, str]:
 
 def _sse_c_material(data: bytes, where: str) -> tuple[str, str]:
     """A 256-bit SSE-C key (32 raw bytes, or their base64) -> (base64 key, base64 MD5)."""
+    import binascii
     import hashlib
 
     key = data

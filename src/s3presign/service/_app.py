@@ -39,12 +39,13 @@ import time
 import uuid
 from base64 import b64encode
 from datetime import datetime, timezone
-from urllib.parse import unquote_plus
+from json.encoder import encode_basestring
+from urllib.parse import unquote_plus, unquote_to_bytes
 
 from .._encoding import encode_path
 from .._errors import Error, InvalidRequestError, ServiceError
-from ._audit import AuditLog
-from ._auth import AddressLimiter, AuthError, Caller, RateLimiter, authenticate
+from ._audit import AuditLog, Fields
+from ._auth import AddressLimiter, AuthError, Authenticator, Caller, RateLimiter
 from ._json import MAX_DEPTH, loads_bounded
 from ._limits import LimitsUnavailable
 from ._policy import Policy, Rule, normalize_media_type, sanitize_filename, valid_identity
@@ -83,6 +84,9 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", r"/upload", "upload"),
     ]
 ]
+# Routes without a parameter, by (method, path): one dict lookup instead of a walk down _ROUTES
+# (none of the patterns with a parameter matches these paths, so the first match is the same).
+_STATIC = {(method, pattern.pattern): name for method, pattern, name in _ROUTES if "(" not in pattern.pattern}
 
 
 class Refusal(Exception):
@@ -155,6 +159,14 @@ class App:
         self.failures = AddressLimiter(policy.server.failed_auth_rate, policy.server.failed_auth_burst)
         self._origins = frozenset(policy.server.cors_origins)
         self._rules = {c.name: tuple(policy.rules_for(c.name)) for c in policy.clients}  # per request otherwise
+        self._by_method = {(name, method): tuple(r for r in rules if method in r.methods)
+                           for name, rules in self._rules.items() for method in _PURPOSE}
+        self._handlers: dict[str, Callable[..., Awaitable[tuple[int, object]]]] = {
+            name: getattr(self, f"_route_{name}") for _, _, name in _ROUTES if name != "healthz"}
+        self._iso_second, self._iso_text = -1, ""  # the last expiry shown, as text
+        self._authenticate = Authenticator(policy)
+        # Audit fields a caller's grants share (client, identity, auth, route, method, bucket), encoded once
+        self._shared: dict[tuple[str, str, str, str, str, str], Fields] = {}
         # No POST Object: said by the policy, or by the store preset the AWS profile names (R2, B2, ...).
         store: Any = getattr(signer, "store", None)
         self._no_post = ("[s3] post_object = false" if not policy.s3.post_object
@@ -238,21 +250,26 @@ class App:
         if path.startswith("/t/"):
             token, _, rest = path[3:].partition("/")
             path = "/" + rest
-        allowed = []
-        for method, pattern, name in _ROUTES:
-            found = pattern.fullmatch(path)
-            if found:
-                if method == request.method:
-                    break
-                allowed.append(method)
-        else:
-            if allowed:
-                raise Refusal(405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}",
-                              {"allow": ", ".join(allowed)})
-            raise Refusal(404, f"no route {path}")
+        name = _STATIC.get((request.method, path))
+        groups: dict[str, str] = {}
+        if name is None:
+            allowed = []
+            for method, pattern, name in _ROUTES:
+                found = pattern.fullmatch(path)
+                if found:
+                    if method == request.method:
+                        groups = found.groupdict()
+                        break
+                    allowed.append(method)
+            else:
+                if allowed:
+                    raise Refusal(405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}",
+                                  {"allow": ", ".join(allowed)})
+                raise Refusal(404, f"no route {path}")
         if name == "healthz":
             return 200, {"ok": True}
-        caller = await self._caller(request, token)  # before the body: strangers never make us read one
+        # before the body: strangers never make us read one
+        caller = await self._caller(request, token) if self.identify is not None else self._credentials(request, token)
         try:
             if request.method == "POST":  # the only routes that read one
                 request.body = await _read_body(receive, timeout=self.body_timeout)
@@ -266,9 +283,7 @@ class App:
             if wait:
                 raise Refusal(429, f"client {caller.name} is over its rate limit; retry in {wait:.1f}s",
                               {"retry-after": str(math.ceil(wait))})
-            handler = getattr(self, f"_route_{name}")
-            result: tuple[int, object] = await handler(request, caller, **found.groupdict())
-            return result
+            return await self._handlers[name](request, caller, **groups)
         except ServiceError as exc:  # S3 refused a call the service made, or could not be reached
             refusal = Refusal(502, str(exc))
             refusal.caller_fields = {"client": caller.name, "identity": caller.identity}
@@ -291,6 +306,10 @@ class App:
                     raise Refusal(403, f"the host application named identity {identity!r}: use letters, digits "
                                        "and @+=._- (it becomes part of keys)")
                 return Caller(spec, identity, "hook")
+        return self._credentials(request, path_token)
+
+    def _credentials(self, request: _Request, path_token: str | None) -> Caller:
+        """The caller a bearer token or path JWT names (a plain call: most requests come this way)."""
         header = request.headers.get("authorization")
         address = _remote(request.scope) or "-"
         if header is not None or path_token:
@@ -303,9 +322,9 @@ class App:
                 scheme, _, token = header.partition(" ")
                 if scheme.lower() != "bearer" or not token.strip():
                     raise AuthError("the Authorization header must be 'Bearer TOKEN'")
-                return authenticate(self.policy, token.strip(), now=time.time())
+                return self._authenticate(token.strip(), now=time.time())
             if path_token:
-                return authenticate(self.policy, path_token, now=time.time(), in_path=True)
+                return self._authenticate(path_token, now=time.time(), in_path=True)
         except AuthError as exc:
             self.failures.failed(address, now=time.monotonic())
             raise Refusal(401, str(exc), _CHALLENGE) from None
@@ -315,7 +334,7 @@ class App:
     # -- rules --------------------------------------------------------------------------------
 
     def _upload_rule(self, caller: Caller, method: str, content_type: str) -> Rule:
-        rules = [r for r in self._rules.get(caller.name, ()) if method in r.methods]
+        rules = self._by_method.get((caller.name, method), ())
         if not rules:
             raise Refusal(403, f"no rule lets client {caller.name} presign {method} ({_PURPOSE[method]})")
         for rule in rules:
@@ -326,8 +345,7 @@ class App:
                            f"(allowed: {', '.join(allowed)})")
 
     def _key_rule(self, caller: Caller, method: str, key: str) -> Rule:
-        rules = [r for r in self._rules.get(caller.name, ()) if method in r.methods]
-        if not rules:
+        if not self._by_method.get((caller.name, method)):
             raise Refusal(403, f"no rule lets client {caller.name} presign {method} ({_PURPOSE[method]})")
         limit = self.policy.server.max_filename_bytes
         # The rule that issued the key governs it (its tag ends the key's {uuid}); keys no rule of
@@ -363,9 +381,15 @@ class App:
 
     def _grant(self, request: _Request, caller: Caller, method: str, rule: Rule, key: str, expires_at: str,
                **extra: object) -> None:
-        self.audit.write("grant", client=caller.name, identity=caller.identity, auth=caller.how, route=request.route,
-                         method=method, bucket=rule.bucket, key=key, expires_at=expires_at,
-                         remote=_remote(request.scope), **extra)
+        slot = (caller.name, caller.identity, caller.how, request.route, method, rule.bucket)
+        shared = self._shared.get(slot)
+        if shared is None:
+            if len(self._shared) >= 4096:  # identities and routes come and go: bounded
+                self._shared.clear()
+            shared = self._shared[slot] = self.audit.fields(client=caller.name, identity=caller.identity,
+                                                            auth=caller.how, route=request.route, method=method,
+                                                            bucket=rule.bucket)
+        self.audit.write("grant", shared, key=key, expires_at=expires_at, remote=_remote(request.scope), **extra)
 
     def _s3_event(self, request: _Request, caller: Caller, action: str, rule: Rule, key: str, **extra: object) -> None:
         self.audit.write("s3", client=caller.name, identity=caller.identity, auth=caller.how, route=request.route,
@@ -490,17 +514,27 @@ class App:
         key = str(request.arg("key"))
         rule = self._key_rule(caller, "GET", key)
         expires_in = _expires_in(request.arg("expires_in", required=False), rule)
-        now = datetime.now(timezone.utc)
-        # presign() is the signer's fast path (signing key and per-second state cached); the URL stops
-        # working at its expiry or when the credentials that signed it expire, whichever is first.
-        url = self._sign(lambda: self.signer.presign(rule.bucket, key, "GET", expires_in, now=now))
-        ends = int(now.timestamp()) + expires_in
+        # presign() is the signer's fast path (signing key and per-second state cached), on its own
+        # clock (given a `now`, refreshing credentials are checked per URL, not per second). Read
+        # before and after, the clock tells the second it signed at; should it tick over meanwhile,
+        # the URL is signed again at a second given. The URL stops working at its expiry or when the
+        # credentials that signed it expire, whichever is first.
+        second = int(time.time())
+        url = self._sign(lambda: self.signer.presign(rule.bucket, key, "GET", expires_in))
+        if int(time.time()) != second:
+            second = int(time.time())
+            now = datetime.fromtimestamp(second, timezone.utc)
+            url = self._sign(lambda: self.signer.presign(rule.bucket, key, "GET", expires_in, now=now))
+        ends = second + expires_in
         credentials_end = self.signer.credentials.expires_at
         if credentials_end is not None:
             ends = min(ends, int(credentials_end.timestamp()))
-        expires_at = _iso(ends)
+        if ends != self._iso_second:  # one expiry a second, mostly: its text is made once
+            self._iso_second, self._iso_text = ends, _iso(ends)
+        expires_at = self._iso_text
         self._grant(request, caller, "GET", rule, key, expires_at)
-        return 200, {"url": url, "expires_at": expires_at}
+        # The answer is {"url": url, "expires_at": expires_at}, spelled as _respond's encoder spells it.
+        return 200, f'{{"url": {encode_basestring(url)}, "expires_at": "{expires_at}"}}'.encode()
 
     async def _route_upload(self, request: _Request, caller: Caller) -> tuple[int, object]:
         """POST /upload {filename, type, size[, expires_in, metadata]} -> {url, method, headers, key, expires_at}:
@@ -562,6 +596,8 @@ def _query(raw: bytes) -> list[tuple[str, str]]:
 
 def _unquote(data: bytes) -> str:
     if b"%" in data or b"+" in data:
+        if data.isascii():  # what unquote_plus does to an ASCII string, without its regex split
+            return unquote_to_bytes(data.replace(b"+", b" ")).decode("utf-8", "replace")
         return unquote_plus(data.decode("utf-8", "replace"), errors="replace")
     return data.decode("utf-8", "replace")
 
@@ -653,7 +689,8 @@ async def _read_body(receive: Receive, *, timeout: float) -> bytes:
 
 
 async def _respond(send: Send, status: int, answer: object, extra: dict[str, str]) -> None:
-    body = b"" if answer is None else _JSON.encode(answer).encode("utf-8")
+    """Send ``answer`` as JSON (bytes: already encoded); None sends no body."""
+    body = b"" if answer is None else answer if type(answer) is bytes else _JSON.encode(answer).encode("utf-8")
     headers = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]
     if answer is not None:
         headers.append((b"content-type", b"application/json"))

@@ -2,10 +2,21 @@
 
 Only named fields are written, each from a fixed list, so a token, a JWT, a signature or a
 secret can never reach the file by accident: a URL (whose query carries the signature and any
-session token) is not among them. Lines are written whole under a lock; in the service's event
-loop they are flushed once the loop has handled the requests that are ready (one write for a
-burst), elsewhere at once, so a reader (``tail -f``, a log shipper) never sees half a record. Every character that any reader
-takes for a line end (U+0085, U+2028, U+2029 too) is escaped; the file is created 0600.
+session token) is not among them. Every character that any reader takes for a line end
+(U+0085, U+2028, U+2029 too) is escaped; the file is created 0600.
+
+Theory of operation. Nothing acknowledged is lost: each record is one ``write(2)`` on a file
+opened ``O_APPEND``, made before ``write()`` returns, so before the service answers the request
+it records. Once ``write(2)`` returns the record is the kernel's: a crash of the service (even
+SIGKILL) cannot lose it, and a reader (``tail -f``, a log shipper, another worker appending to
+the same file) never sees half a record. The machine itself crashing may lose what the kernel
+had not yet put on disk: an ``fsync`` per record would cost a disk flush per request. One
+``write(2)`` costs about 0.7 µs here, less than the JSON encoding did, so no buffer is kept.
+
+The line is built from JSON-encoded pieces (``json.encoder.encode_basestring``, the encoder's
+own C string escaper) rather than by ``JSONEncoder.encode``, which builds a new encoder object per
+call: the same bytes ``json.dumps(record, ensure_ascii=False, separators=(",", ":"))`` gives, in a
+third of the time. The fixed start of a record (time, event, pid) is made once a second.
 """
 
 from __future__ import annotations
@@ -15,26 +26,49 @@ import os
 import sys
 import threading
 import time
+from json.encoder import encode_basestring
 
 from .._errors import ConfigFileError
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import TextIO
-
-__all__ = ["FIELDS", "AuditLog"]
+__all__ = ["FIELDS", "AuditLog", "Fields", "encode_fields"]
 
 # Everything a record may hold; anything else is dropped.
 FIELDS = ("time", "event", "client", "identity", "auth", "route", "method", "bucket", "key", "expires_at",
           "upload_id", "part_number", "size", "max_size", "content_type", "status", "reason", "action", "remote",
           "pid")
 
+_KNOWN = frozenset(FIELDS) - {"time", "event", "pid"}  # those three the log writes itself
+_NAMES = {name: encode_basestring(name) + ":" for name in FIELDS}  # '"key":'
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # json.dumps escapes C0 controls but leaves these, which str.splitlines() (and some log shippers)
 # take for line ends: a value holding one would split a record in two.
-_KNOWN = frozenset(FIELDS)
-_FLUSH_AT = 1 << 17  # characters: far below the 1 MiB buffer, so the buffer never writes a partial line
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _SEPARATORS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+class Fields(str):
+    """Known fields already encoded (``,"client":"web","auth":"token"``), made by ``encode_fields`` only."""
+
+    __slots__ = ()
+
+
+def encode_fields(fields: dict[str, object]) -> Fields:
+    """The known, non-None ``fields`` as the inside of a JSON object, each after a comma:
+    ``encode_fields({"key": "k", "url": "dropped"}) == ',"key":"k"'``."""
+    parts = [""]
+    for name, value in fields.items():
+        if value is None or name not in _KNOWN:
+            continue
+        kind = type(value)
+        if kind is str:
+            parts.append(_NAMES[name] + encode_basestring(value))  # type: ignore[arg-type]
+        elif kind is int:
+            parts.append(_NAMES[name] + int.__repr__(value))
+        else:  # bools, floats, anything else: the JSON encoder's own spelling
+            parts.append(_NAMES[name] + _ENCODER.encode(value))
+    return Fields(",".join(parts))
+
+
+_NOTHING = Fields()
 
 
 class AuditLog:
@@ -42,72 +76,55 @@ class AuditLog:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
-        self._second, self._stamp, self._pid = -1, "", os.getpid()
-        self._pending = False  # a flush is scheduled on the running event loop
-        self._buffered = 0  # characters written since the last flush
-        self._lock = threading.Lock()
-        self._file: TextIO | None = None
-        if path == "-":
-            self._file = sys.stderr
-        elif path is not None:
+        self._pid = os.getpid()
+        self._second, self._heads = -1, {}  # type: int, dict[str, str]
+        self._lock = threading.Lock()  # one record at a time, even if write(2) returns short
+        self._fd: int | None = None
+        self._stderr = path == "-"
+        if path is not None and not self._stderr:
             try:
                 # 0600: the log names every caller and key; only the service's user reads it.
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                # A buffer larger than any burst's records: only flush() writes, and it writes whole lines.
-                self._file = open(fd, "a", encoding="utf-8", buffering=1 << 20)  # noqa: SIM115 - closed by close()
+                self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # not inherited (PEP 446)
             except OSError as exc:
                 raise ConfigFileError(f"cannot open the audit log {path} (audit_log): {exc.strerror}") from None
 
-    def write(self, event: str, **fields: object) -> None:
-        """Record one event: ``log.write("grant", client="web", method="PUT", bucket="b", key="k")``."""
-        if self._file is None:
+    def fields(self, **fields: object) -> Fields:
+        """Fields that many records share, encoded once for ``write(..., shared=)``: ``log.fields(client="web")``."""
+        return encode_fields(fields)
+
+    def write(self, event: str, shared: Fields = _NOTHING, /, **fields: object) -> None:
+        """Record one event, written out before this returns:
+        ``log.write("grant", client="web", method="PUT", bucket="b", key="k")``; ``shared`` (from
+        ``fields()``) comes first, then ``fields``."""
+        if self._fd is None and not self._stderr:
             return
         second = int(time.time())
         if second != self._second:  # the timestamp changes once a second, not once a record
-            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
-        record: dict[str, object] = {"time": self._stamp, "event": event, "pid": self._pid}  # pid: which worker
-        for name, value in fields.items():
-            if value is not None and name in _KNOWN:
-                record[name] = value
-        line = _ENCODER.encode(record)
+            self._second, self._heads = second, {}
+        head = self._heads.get(event)
+        if head is None:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
+            head = self._heads[event] = f'{{"time":"{stamp}","event":{encode_basestring(event)},"pid":{self._pid}'
+        line = f"{head}{shared}{encode_fields(fields)}}}\n"
         if "\x85" in line or "\u2028" in line or "\u2029" in line:  # three C scans beat one translate()
             line = line.translate(_SEPARATORS)
-        line += "\n"
+        if self._fd is None:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            return
+        # backslashreplace: a lone surrogate (no valid UTF-8) becomes its JSON escape, \udc80
+        data = line.encode("utf-8", "backslashreplace")
         with self._lock:
-            self._file.write(line)
-            self._buffered += len(line)
-            if self._buffered < _FLUSH_AT and self._flush_soon():
+            fd = self._fd
+            if fd is None:
                 return
-            self._file.flush()
-            self._buffered = 0
-
-    def _flush_soon(self) -> bool:
-        """Inside an event loop: flush once the loop has run what is ready now, so a burst of requests
-        handled in one pass of the loop costs one write(2), and no record waits for the next event."""
-        if self._file is sys.stderr:
-            return False
-        try:
-            import asyncio
-
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return False
-        if not self._pending:
-            self._pending = True
-            loop.call_soon(self.flush)
-        return True
-
-    def flush(self) -> None:
-        """Write out what is buffered (whole lines only)."""
-        with self._lock:
-            self._pending = False
-            if self._file is not None:
-                self._file.flush()
-            self._buffered = 0
+            while data:
+                data = data[os.write(fd, data):]
 
     def close(self) -> None:
         """Close the file (stderr stays open)."""
         with self._lock:
-            if self._file is not None and self._file is not sys.stderr:
-                self._file.close()
-            self._file = None
+            if self._fd is not None:
+                os.close(self._fd)
+            self._fd = None
+            self._stderr = False

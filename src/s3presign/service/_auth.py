@@ -27,7 +27,7 @@ from ._json import loads_bounded
 
 from ._policy import ClientSpec, Policy, qualified_identity, valid_identity
 
-__all__ = ["AddressLimiter", "AuthError", "Caller", "RateLimiter", "authenticate", "verify_jwt"]
+__all__ = ["AddressLimiter", "AuthError", "Authenticator", "Caller", "RateLimiter", "authenticate", "verify_jwt"]
 
 JWT_LEEWAY = 30  # default seconds of clock skew allowed on exp, nbf and iat (RFC 7519, section 4.1.4)
 MAX_TOKEN = 8192  # bytes: a JWT in a path or header is a few hundred
@@ -136,26 +136,39 @@ def verify_jwt(token: str, client: ClientSpec, *, now: float, leeway: int = JWT_
 
 
 def authenticate(policy: Policy, token: str, *, now: float, in_path: bool = False) -> Caller:
-    """The caller a bearer token or JWT stands for, or ``AuthError``.
+    """The caller a bearer token or JWT stands for, or ``AuthError``: ``Authenticator(policy)(token, now=now)``.
 
     A token in the URL path must be a JWT: URLs end up in histories and proxy logs, so only
     short-lived tokens may travel there.
     """
-    if token.count(".") == 2:
-        for client in policy.clients:
-            if client.jwt_secret is None:
-                continue
-            try:
-                return Caller(client, verify_jwt(token, client, now=now, leeway=policy.server.jwt_leeway), "jwt")
-            except _WrongSecret:
-                continue
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
-    for client in policy.clients:
-        if client.token_sha256 is not None and hmac.compare_digest(client.token_sha256, digest):
-            if in_path:
-                raise AuthError("a static token may not travel in the URL path; give the browser a short-lived JWT")
-            return Caller(client, client.name, "token")
-    raise AuthError("the token is not valid")
+    return Authenticator(policy)(token, now=now, in_path=in_path)
+
+
+class Authenticator:
+    """``authenticate`` for one policy, with the clients sorted by kind and each static-token
+    client's ``Caller`` made once (the service calls it per request): ``Authenticator(policy)(token, now=t)``."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.leeway = policy.server.jwt_leeway
+        self._jwt = tuple(client for client in policy.clients if client.jwt_secret is not None)
+        self._tokens = tuple((client.token_sha256, Caller(client, client.name, "token"))
+                             for client in policy.clients if client.token_sha256 is not None)
+
+    def __call__(self, token: str, *, now: float, in_path: bool = False) -> Caller:
+        """The caller ``token`` stands for (``now`` in epoch seconds), or ``AuthError``."""
+        if token.count(".") == 2:
+            for client in self._jwt:
+                try:
+                    return Caller(client, verify_jwt(token, client, now=now, leeway=self.leeway), "jwt")
+                except _WrongSecret:
+                    continue
+        digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        for token_sha256, caller in self._tokens:
+            if hmac.compare_digest(token_sha256, digest):
+                if in_path:
+                    raise AuthError("a static token may not travel in the URL path; give the browser a short-lived JWT")
+                return caller
+        raise AuthError("the token is not valid")
 
 
 class AddressLimiter:
@@ -176,6 +189,8 @@ class AddressLimiter:
 
     def blocked(self, address: str, *, now: float) -> float:
         """0 when ``address`` may try to authenticate, else the seconds to wait."""
+        if address not in self._buckets:  # never failed (or forgiven): a full bucket
+            return 0.0
         tokens = self._tokens(address, now)
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 

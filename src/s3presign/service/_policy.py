@@ -149,7 +149,7 @@ class Rule:
             return None
         groups = found.groupdict()
         name = groups.get("filename")
-        if name is not None and _sanitized_or_none(name, max_filename_bytes) != name:
+        if name is not None and not _is_sanitized(name, max_bytes=max_filename_bytes):
             return None
         uuid = groups.get("uuid")
         return "issued" if uuid is not None and uuid.endswith(self.tag) else "allowed"
@@ -228,11 +228,17 @@ def sanitize_filename(name: str, *, max_bytes: int = DEFAULT_MAX_FILENAME_BYTES)
     return text
 
 
-def _sanitized_or_none(name: str, max_bytes: int) -> str | None:
+def _is_sanitized(name: str, *, max_bytes: int = DEFAULT_MAX_FILENAME_BYTES) -> bool:
+    """``sanitize_filename(name) == name``, without building the sanitised name for the usual one
+    (NFC already, one segment, printable, nothing to strip or shorten: every step of
+    ``sanitize_filename`` leaves it as it is): ``_is_sanitized("a b.txt") and not _is_sanitized("../a")``."""
+    if ("/" not in name and "\\" not in name and name.isprintable() and name == name.strip(" .\t") and name
+            and unicodedata.is_normalized("NFC", name) and len(name.encode("utf-8")) <= max_bytes):
+        return True
     try:
-        return sanitize_filename(name, max_bytes=max_bytes)
+        return sanitize_filename(name, max_bytes=max_bytes) == name
     except ValueError:
-        return None
+        return False
 
 
 def qualified_identity(client: str, identity: str) -> str:
