@@ -292,3 +292,89 @@ def test_no_secret_in_repr(home: object) -> None:
         presigner.generate_presigned_url("get_object", Params=dict(GOOD))
     text = repr(presigner) + str(presigner)
     assert cases.SECRET not in text and cases.TOKEN not in text
+
+
+# One shape (names in this order), several value sets: the first call proves the route, every
+# later one must be answered by the fast path and still equal boto3. Values are chosen so that a
+# table remembering encodings by anything but the exact value (the Param name, the length, the
+# shape) gives a wrong URL: same lengths, one needing encoding and one not, padded and bare,
+# metadata names that differ only in case from one call to the next.
+SAME_SHAPE: list[tuple[str, list[dict[str, Any]]]] = [
+    ("get_object", [{"Bucket": "bkt", "Key": k, "VersionId": v, "ResponseContentDisposition": d}
+                    for k, v, d in [("a.txt", "v1", 'attachment; filename="report.csv"'),
+                                    ("b c.txt", "v2", 'attachment; filename="r\u00e9sum\u00e9.csv"'),
+                                    ("d.txt", "a b", "attachment; filename=report.csv.."),
+                                    ("e.txt", "v1", "inline")]]),
+    # sub-resources given out of their sorted order (the signed resource sorts them)
+    ("get_object", [{"Bucket": "bkt", "Key": "k", "VersionId": v, "ResponseContentType": t,
+                     "ResponseCacheControl": c, "PartNumber": n}
+                    for v, t, c, n in [("v1", "text/plain", "no-cache", 1), ("v/2", "text plain", "max-age=9", 2),
+                                       ("v1", "image/jpeg", "no-cache", 10000)]]),
+    ("put_object", [{"Bucket": "bkt", "Key": k, "ContentType": t, "Metadata": m, "ACL": "private",
+                     "ContentMD5": "1B2M2Y8AsgTpgAmY7PhCfg==", "ContentLength": n, "BucketKeyEnabled": b,
+                     "CacheControl": "no-cache"}
+                    for k, t, m, n, b in [("up/a.jpg", "image/jpeg", {"owner": "u1", "source": "upload"}, 5, True),
+                                          ("up/b c.jpg", "image jpeg", {"Owner": "u2", "source": "  up  "}, 0, False),
+                                          ("up/d.jpg", "text/plain", {"source": "u1", "owner": "upload"}, 7, True),
+                                          ("up/e.jpg", "image/jpeg", {}, 5, False)]]),
+    ("upload_part", [{"Bucket": "bkt", "Key": "big.bin", "UploadId": u, "PartNumber": n}
+                     for u, n in [("VXBsb2FkIElE+/=", 1), ("u 1", 2), ("VXBsb2FkIElE+/=", 3)]]),
+]
+
+
+@pytest.mark.parametrize("name,settings,crt", CLIENTS, ids=[c[0] for c in CLIENTS])
+def test_same_shape_other_values_equal_boto3_on_the_fast_path(home: object, name: str, settings: dict[str, Any],
+                                                              crt: bool) -> None:
+    from s3presign import _boto3
+
+    client = cases.make_client(settings)
+    presigner = from_boto3(client)
+    counting = presigner._original_url = _Counting(presigner._original_url)  # type: ignore[method-assign]
+    with cases.pinned(crt=crt):
+        for method, value_sets in SAME_SHAPE:
+            for _ in range(2):  # the second time round every encoding is a remembered one
+                for number, params in enumerate(value_sets):
+                    before = counting.calls
+                    ours = presigner.generate_presigned_url(method, Params=copy.deepcopy(params), ExpiresIn=900)
+                    assert ours == client.generate_presigned_url(method, Params=copy.deepcopy(params),
+                                                                 ExpiresIn=900), (method, params)
+                    if number:
+                        assert counting.calls == before, ("the client answered", method, params)
+            # the same values again after the tables were emptied (as when they fill up)
+            _boto3._QUERY_TEXT.clear()
+            _boto3._HEADER_TEXT.clear()
+            _boto3._META_NAMES.clear()
+            params = value_sets[1]
+            assert presigner.generate_presigned_url(method, Params=copy.deepcopy(params), ExpiresIn=900) == \
+                client.generate_presigned_url(method, Params=copy.deepcopy(params), ExpiresIn=900)
+
+
+def test_remembered_encodings_are_bounded_and_hold_no_secret(home: object) -> None:
+    from s3presign import _boto3
+
+    client = cases.make_client({"region_name": "us-east-1", "aws_session_token": cases.TOKEN})
+    presigner = from_boto3(client)
+    sse_key = "0123456789abcdef0123456789abcdef"
+    with cases.pinned():
+        largest = 0
+        for i in range(_boto3._TEXT_LIMIT + 300):
+            params = {"Bucket": "bkt", "Key": "k", "ResponseContentDisposition": f"attachment; n={i}"}
+            got = presigner.generate_presigned_url("get_object", Params=params)
+            largest = max(largest, len(_boto3._QUERY_TEXT))
+            if i % 500 == 0:
+                assert got == client.generate_presigned_url("get_object", Params=params)
+        assert largest == _boto3._TEXT_LIMIT  # filled up, then started again
+        assert len(_boto3._QUERY_TEXT) < 400
+        sigv4 = cases.make_client({"region_name": "eu-central-1", "aws_session_token": cases.TOKEN,
+                                   "config": Config(signature_version="s3v4")})
+        for each in (client, sigv4):
+            for _ in range(3):  # with the MD5 given, the key itself is a header botocore signs
+                params = {"Bucket": "bkt", "Key": "k", "SSECustomerAlgorithm": "AES256", "SSECustomerKey": sse_key,
+                          "SSECustomerKeyMD5": "zZ5FnqcIqUjVwvWmyog4zw==", "Metadata": {"n": "v"}}
+                assert from_boto3(each).generate_presigned_url("put_object", Params=dict(params)) == \
+                    each.generate_presigned_url("put_object", Params=dict(params))
+    assert len(_boto3._QUERY_TEXT) <= _boto3._TEXT_LIMIT
+    tables = [_boto3._QUERY_TEXT, _boto3._HEADER_TEXT, _boto3._META_NAMES, _boto3._V4_VALUES]
+    assert _boto3._V4_VALUES and _boto3._HEADER_TEXT  # the calls above went through them
+    for secret in (sse_key, cases.TOKEN, cases.SECRET):
+        assert not any(secret in key or secret in str(value) for table in tables for key, value in table.items())

@@ -34,7 +34,13 @@ or ``UnknownClientMethodError`` with its own message. Credentials are read from 
 signer on every call (``get_frozen_credentials``, which refreshes temporary ones), never kept.
 
 Cost: the first call per route pays the client's own price twice; later ones a dictionary
-lookup, the translation and one SHA-256 plus HMAC (SigV4) or one HMAC-SHA1 (SigV2).
+lookup, the translation and one SHA-256 plus HMAC (SigV4) or one HMAC-SHA1 (SigV2). A SigV2
+route is compiled when it is proven (``_V2Program``: which Params go to the query, the signed
+resource's sorted sub-resources, the signed header lines), so a call only reads, checks and
+encodes the values; the encodings of values other than keys are remembered (bounded tables,
+never secrets), since those repeat from call to call. Measured on the benchmark's calls: from
+7.5 to 4.8 µs (get_object with two query Params) and 8.2 to 6.7 µs (put_object with ContentType
+and Metadata).
 botocore is imported only by the functions here, never when ``s3presign`` starts.
 """
 
@@ -251,14 +257,17 @@ def _translate(plan: _Plan, params: dict[str, Any]) -> tuple[list[tuple[str, str
                     raise _Delegate
                 headers.append((wire, str(value)))
         elif where == "m":
+            names, known = _META_NAMES, _HEADER_TEXT  # a name or value found there passed the checks
             for k, v in value.items():
-                if type(k) is not str or type(v) is not str or not k or not v:
+                if type(k) is not str or type(v) is not str:
                     raise _Delegate
-                both = k + v
-                if not both.isascii() or not both.isprintable():
-                    raise _Delegate
-                headers.append((wire + k.lower(), v))
-            if len(value) > 1 and len({k.lower() for k in value}) != len(value):
+                lower = names.get(k)
+                if lower is None:
+                    lower = _meta_name(k)  # raises _Delegate unless non-empty printable ASCII
+                if v not in known:
+                    _header_text(v)  # the same checks
+                headers.append((wire + lower, v))
+            if len(value) > 1 and len(set(map(str.lower, value))) != len(value):
                 raise _Delegate  # Foo and foo: one header with two values
         elif where == "l":
             if not value or len(value) < minimum or any(type(v) is not str or not v or not v.isascii()
@@ -311,13 +320,129 @@ def _rfc822(value: Any, *, header: bool) -> str:
     return formatdate(calendar.timegm(aware.utctimetuple()), usegmt=True)
 
 
+# -- remembered encodings of Param values ---------------------------------------------------------
+#
+# Param values other than keys repeat from call to call (a content type, a disposition template,
+# metadata names and values): encoding one costs 0.4-1.3 µs (``str.translate``, the fastest
+# encoder measured here, ahead of ``bytes.replace`` passes, ``re.sub`` and ``urllib.parse.quote``),
+# looking it up ~40 ns. The tables map an exact ``str`` (callers check ``type(v) is str`` first)
+# to a pure function of it, so a hit can never give another answer than the encoder; they are
+# shared by every presigner, bounded (cleared when full, short values only) and need no lock
+# (a ``dict``'s get, set and clear are atomic; a lost entry is only encoded again). Secrets never
+# go in: SSE-C keys are not compiled (see ``_v2_program``), session tokens are kept per presigner.
+
+_TEXT_LIMIT = 2048  # entries per table
+_TEXT_LONGEST = 256  # characters; longer values are encoded each time
+_QUERY_TEXT: dict[str, str] = {}  # value -> its query-component encoding
+_HEADER_TEXT: dict[str, tuple[str, str]] = {}  # header value -> (stripped, query-component encoding)
+_META_NAMES: dict[str, str] = {}  # Metadata name -> lower case
+_V4_VALUES: dict[str, str] = {}  # header value -> SigV4's trimmed form (inner white space runs to one space)
+_SECRET_PARAMS = frozenset({"SSECustomerKey", "CopySourceSSECustomerKey"})
+_SECRET_HEADERS = frozenset({"x-amz-server-side-encryption-customer-key",
+                             "x-amz-copy-source-server-side-encryption-customer-key"})
+
+
+def _remember(table: dict[str, Any], value: str, answer: Any) -> Any:
+    if len(value) <= _TEXT_LONGEST:
+        if len(table) >= _TEXT_LIMIT:
+            table.clear()
+        table[value] = answer
+    return answer
+
+
+def _query_text(value: str) -> str:
+    """``value`` (a ``str``) encoded as a query component, remembered."""
+    return _remember(_QUERY_TEXT, value, value if _plain_query(value) else encode_query_component(value))  # type: ignore[no-any-return]
+
+
+def _header_text(value: str) -> tuple[str, str]:
+    """(stripped, encoded) of a header value SigV2 moves to the query, remembered; raises
+    _Delegate for what botocore would send otherwise (empty, not printable ASCII)."""
+    if not value or not value.isascii() or not value.isprintable():
+        raise _Delegate
+    return _remember(_HEADER_TEXT, value, (value.strip(), value if _plain_query(value) else encode_query_component(value)))  # type: ignore[no-any-return]
+
+
+def _meta_name(name: str) -> str:
+    """A Metadata name in lower case, remembered; raises _Delegate as _translate does."""
+    if not name or not name.isascii() or not name.isprintable():
+        raise _Delegate
+    return _remember(_META_NAMES, name, name.lower())  # type: ignore[no-any-return]
+
+
+# -- SigV2, compiled per route ---------------------------------------------------------------------
+
+_AMZ, _CONTENT_TYPE, _CONTENT_MD5, _DROPPED, _META = range(5)
+
+
+class _V2Program:
+    """One proven SigV2 route with its Params as steps and its fixed text worked out once.
+
+    ``query``: (Param name, type, minimum, ``"wire="``, place among the sorted sub-resources
+    or -1) in plan order; ``subs``: the sorted sub-resources, fixed ones written out and ``""``
+    where a query value goes (empty when no query value is one); ``suffix``: the resource's
+    fixed sub-resource part otherwise; ``headers``: (Param name, wire name, ``"&name="``, type,
+    minimum, role), where role says where SigV2 puts the header (an ``x-amz-`` one in the signed
+    list, Content-Type and Content-MD5 in their lines, any other nowhere). Joined with f-strings:
+    ``str.format`` costs ~0.1 µs a field, an f-string a few ns.
+    """
+
+    __slots__ = ("headers", "method", "prefix", "query", "query_start", "resource", "subs", "suffix")
+
+    def __init__(self, route: _Route, query: tuple[tuple[str, Any, int, str, int], ...], subs: tuple[str, ...],
+                 headers: tuple[tuple[str, str, str, Any, int, int], ...]) -> None:
+        self.method = route.method
+        self.prefix = route.prefix
+        self.resource = route.resource
+        self.query_start = route.static_v2 + "&" if route.static_v2 else ""
+        self.query = query
+        self.subs = subs
+        self.suffix = route.subs_text
+        self.headers = headers
+
+
+def _v2_program(plan: _Plan, route: _Route) -> _V2Program | None:
+    """The compiled form of a SigV2 route, or None when its Params need the general path
+    (botocore's handlers rewrite them, timestamps, lists, secrets, a repeated sub-resource)."""
+    if plan.sse or plan.encoding_type or plan.copy_source:
+        return None
+    query: list[tuple[str, Any, str]] = []
+    headers: list[tuple[str, str, str, Any, int, int]] = []
+    minimums: list[int] = []
+    for name, where, wire, kind, minimum in plan.steps:
+        if name in _SECRET_PARAMS:
+            return None
+        if where == "q" and kind in (str, int, bool):
+            query.append((name, kind, wire))
+            minimums.append(minimum)
+        elif where == "h" and kind in (str, int, bool):
+            role = _AMZ if wire[:6] == "x-amz-" else _CONTENT_TYPE if wire == "content-type" else \
+                _CONTENT_MD5 if wire == "content-md5" else _DROPPED
+            headers.append((name, wire, f"&{wire}=", kind, minimum, role))
+        elif where == "m":
+            headers.append((name, wire, "&" + wire, dict, 0, _META))
+        else:
+            return None
+    # The signed resource: the sub-resources among the static and the query ones, sorted by name.
+    dynamic = [wire for _, _, wire in query if wire in _sigv2.SUB_RESOURCES]
+    names = [k for k, _ in route.subs] + dynamic
+    if len(set(names)) != len(names):
+        return None
+    order = sorted(names)
+    fixed = dict(route.subs)
+    subs = tuple(fixed.get(n, "") for n in order) if dynamic else ()
+    steps = tuple((name, kind, minimum, wire + "=", order.index(wire) if dynamic and wire in dynamic else -1)
+                  for (name, kind, wire), minimum in zip(query, minimums))
+    return _V2Program(route, steps, subs, tuple(headers))
+
+
 # -- routes: what was learned from the client's own URL for one bucket ----------------------------
 
 class _Route:
     """A proven (operation, bucket, Params names): URL prefix, host, scope and signer kind."""
 
     __slots__ = ("auth", "auth_first", "crt", "host", "host_block", "kind", "method", "path", "plan", "prefix", "region",
-                 "resource", "service", "static", "static_v2", "subs", "subs_text")
+                 "resource", "service", "static", "static_v2", "subs", "subs_text", "v2")
 
     def __init__(self, plan: _Plan, kind: str, prefix: str, region: str, service: str, crt: bool,
                  method: str, bucket: str) -> None:
@@ -352,6 +477,7 @@ class _Route:
         names = [n for n, _ in self.static] + [encode_query_component(s[2]) for s in plan.steps if s[1] in "qs"]
         self.auth_first = all(n > "X-Amz-Signature" for n in names)
         self.auth: tuple[Any, ...] = (None,) * 11
+        self.v2 = _v2_program(plan, self) if kind == "v2" else None
 
 
 class Boto3Presigner:
@@ -380,6 +506,7 @@ class Boto3Presigner:
         # (access key id, secret, date stamp, region, service) -> HMAC pad states; one slot
         self._v4_key: tuple[Any, ...] = (None,) * 7
         self._v2_key: tuple[Any, ...] = (None,) * 5
+        self._v2_token: tuple[Any, str] = (None, "")  # the session token and its encoding
 
     def __repr__(self) -> str:
         return f"Boto3Presigner(region={self.client.meta.region_name!r}, routes={len(self._routes)})"
@@ -526,6 +653,8 @@ class Boto3Presigner:
             path = key if _plain_path(key) else encode_path(key)
         else:
             path = ""
+        if route.v2 is not None:
+            return self._sign_v2_compiled(route.v2, path, params, expires_in, second), _UNCHANGED
         if plan.simple:
             query: list[tuple[str, str]] = []
             headers: list[tuple[str, str]] = []
@@ -556,11 +685,25 @@ class Boto3Presigner:
         access_key, secret, token = creds.access_key, creds.secret_key, creds.token
         if headers:
             signed = [("host", route.host)]
+            known = _V4_VALUES
             for name, value in headers:  # names are lower case already
                 if name in _V4_UNSIGNED_HEADERS or (name == "content-type" and value == _FORM_CONTENT_TYPE):
                     continue
-                signed.append((name, value))
-            block, signed_names = _sigv4.canonical_headers(signed)
+                if name in _SECRET_HEADERS:
+                    trimmed = " ".join(value.split())
+                else:
+                    trimmed = known.get(value)  # type: ignore[assignment]
+                    if trimmed is None:
+                        trimmed = _remember(known, value, " ".join(value.split()))
+                signed.append((name.strip(), trimmed))
+            names = [n for n, _ in signed]
+            if len(set(names)) == len(names):
+                # _sigv4.canonical_headers with each value trimmed once: sorted, one line each.
+                signed.sort()
+                block = "".join([f"{n}:{v}\n" for n, v in signed])
+                signed_names = ";".join([n for n, _ in signed])
+            else:  # a name twice (``a`` and ``a ``): its values join with ","
+                block, signed_names = _sigv4.canonical_headers(signed)
         else:
             block, signed_names = route.host_block, "host"
         # The X-Amz-* part changes with the second, expiry, credentials and signed headers only.
@@ -569,8 +712,8 @@ class Boto3Presigner:
                 or auth[4] != signed_names or auth[5] != secret:
             auth = route.auth = self._auth_v4(route, second, expires_in, access_key, token, signed_names, secret)
         if query or route.static:
-            plain = _plain_query
-            op_params = route.static + [(k, v if plain(v) else encode_query_component(v)) for k, v in query]
+            known = _QUERY_TEXT  # the values are exact str (_translate checks), never secrets
+            op_params = route.static + [(k, known.get(v) or _query_text(v)) for k, v in query]
             if len(op_params) > 1:
                 op_params = _unique(op_params)
             op_url = "&".join([f"{k}={v}" for k, v in op_params]) + "&"
@@ -674,6 +817,107 @@ class Boto3Presigner:
         signature = signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
         return f"{route.prefix}{path}?{url_query + '&' if url_query else ''}AWSAccessKeyId={slot[4]}" \
                f"&Signature={signature}{tail}&Expires={expires}"
+
+    def _sign_v2_compiled(self, program: _V2Program, path: str, params: dict[str, Any], expires_in: int,
+                          second: int) -> str:
+        """_translate and _sign_v2 in one pass over a compiled route (the same rules, the same
+        refusals): per call only the Params' values are read, checked and encoded."""
+        op = program.query_start
+        suffix = program.suffix
+        value: Any
+        if program.query:
+            known = _QUERY_TEXT
+            subs = list(program.subs) if program.subs else None
+            for name, kind, minimum, head, place in program.query:
+                value = params[name]
+                if type(value) is not kind:
+                    raise _Delegate
+                if kind is str:
+                    if len(value) < minimum:
+                        raise _Delegate
+                    text = known.get(value)
+                    if text is None:
+                        text = _query_text(value)
+                else:
+                    if value < minimum:
+                        raise _Delegate
+                    value = text = str(value) if kind is int else "true" if value else "false"
+                op = f"{op}{head}{text}&"
+                if place >= 0:
+                    subs[place] = head + value  # type: ignore[index]  # the resource keeps values unencoded
+            if subs:
+                suffix = "?" + "&".join(subs)
+        md5 = content_type = tail = ""
+        amz: list[tuple[str, str]] = []
+        if program.headers:
+            headers_known = _HEADER_TEXT
+            for name, wire, joint, kind, minimum, role in program.headers:
+                value = params[name]
+                if type(value) is not kind:
+                    raise _Delegate
+                if role == _META:
+                    names = _META_NAMES
+                    for k, v in value.items():
+                        if type(k) is not str or type(v) is not str:
+                            raise _Delegate
+                        lower = names.get(k)
+                        if lower is None:
+                            lower = _meta_name(k)
+                        found = headers_known.get(v)
+                        if found is None:
+                            found = _header_text(v)
+                        amz.append((wire + lower, found[0]))
+                        tail = f"{tail}{joint}{lower}={found[1]}"
+                    if len(value) > 1 and len(set(map(str.lower, value))) != len(value):
+                        raise _Delegate  # Foo and foo: one header with two values
+                    continue
+                if kind is str:
+                    if len(value) < minimum:
+                        raise _Delegate
+                    found = headers_known.get(value)
+                    if found is None:
+                        found = _header_text(value)
+                    stripped, text = found
+                elif kind is int:
+                    if value < minimum:
+                        raise _Delegate
+                    stripped = text = str(value)
+                else:
+                    stripped = text = "true" if value else "false"
+                if role == _AMZ:
+                    amz.append((wire, stripped))
+                elif role == _CONTENT_TYPE:
+                    content_type = stripped
+                elif role == _CONTENT_MD5:
+                    md5 = stripped
+                else:
+                    continue  # SigV2 drops every other header
+                tail = f"{tail}{joint}{text}"
+        creds = self._frozen()
+        access_key, secret, token = creds.access_key, creds.secret_key, creds.token
+        if token:
+            amz.append(("x-amz-security-token", token))
+            known_token = self._v2_token
+            if known_token[0] != token:
+                known_token = self._v2_token = (token, encode_query_component(token))
+            tail = f"{tail}&x-amz-security-token={known_token[1]}"
+        if amz:
+            if len(amz) > 1:
+                amz.sort()
+            custom = "".join([f"{k}:{v}\n" for k, v in amz])
+            to_sign = f"{program.method}\n{md5}\n{content_type}\n{second + expires_in}\n{custom}{program.resource}{path}{suffix}"
+        else:
+            to_sign = f"{program.method}\n{md5}\n{content_type}\n{second + expires_in}\n{program.resource}{path}{suffix}"
+        slot = self._v2_key
+        if slot[0] != secret or slot[1] != access_key:
+            slot = self._v2_pads(secret, access_key)
+        inner = slot[2].copy()
+        inner.update(to_sign.encode("utf-8"))
+        outer = slot[3].copy()
+        outer.update(inner.digest())
+        signature = _b2a(outer.digest(), newline=False).decode("ascii")
+        signature = signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+        return f"{program.prefix}{path}?{op}AWSAccessKeyId={slot[4]}&Signature={signature}{tail}&Expires={second + expires_in}"
 
     def _v2_pads(self, secret: str, access_key: str) -> tuple[Any, ...]:
         _load()
@@ -816,6 +1060,9 @@ def _unsigned(signer: Any) -> bool:
 
 def _first(pair: tuple[str, str]) -> str:
     return pair[0]
+
+
+_UNCHANGED: dict[str, str] = {}  # what the compiled paths write back into Params: nothing (never filled)
 
 
 def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
