@@ -54,6 +54,10 @@ class Fields(str):
 def encode_fields(fields: dict[str, object]) -> Fields:
     """The known, non-None ``fields`` as the inside of a JSON object, each after a comma:
     ``encode_fields({"key": "k", "url": "dropped"}) == ',"key":"k"'``."""
+    return Fields(_encode(fields))
+
+
+def _encode(fields: dict[str, object]) -> str:
     parts = [""]
     for name, value in fields.items():
         if value is None or name not in _KNOWN:
@@ -65,7 +69,7 @@ def encode_fields(fields: dict[str, object]) -> Fields:
             parts.append(_NAMES[name] + int.__repr__(value))
         else:  # bools, floats, anything else: the JSON encoder's own spelling
             parts.append(_NAMES[name] + _ENCODER.encode(value))
-    return Fields(",".join(parts))
+    return ",".join(parts)
 
 
 _NOTHING = Fields()
@@ -105,7 +109,7 @@ class AuditLog:
         if head is None:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
             head = self._heads[event] = f'{{"time":"{stamp}","event":{encode_basestring(event)},"pid":{self._pid}'
-        line = f"{head}{shared}{encode_fields(fields)}}}\n"
+        line = f"{head}{shared}{_encode(fields)}}}\n"
         if "\x85" in line or "\u2028" in line or "\u2029" in line:  # three C scans beat one translate()
             line = line.translate(_SEPARATORS)
         if self._fd is None:
