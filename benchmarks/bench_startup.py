@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -25,11 +26,18 @@ from pathlib import Path
 
 
 def median_seconds(commands: dict[str, list[str]], env: dict[str, str], runs: int) -> dict[str, float]:
-    """The median wall time of each command; the commands take turns, so load hits them alike."""
+    """The median wall time of each command; the commands take turns, so load hits them alike.
+
+    Each run takes them in a new order (seeded, so runs repeat): a command that always ran
+    right after the heavy `aws` would always start on cold caches (rotating a fixed list does
+    exactly that to whichever command follows aws in it: about 2 ms here).
+    """
     times: dict[str, list[float]] = {name: [] for name in commands}
     names = list(commands)
-    for run in range(runs):  # each run starts with the next command: going first after aws differs
-        for name in names[run % len(names):] + names[:run % len(names)]:
+    order = random.Random(0)
+    for _ in range(runs):
+        order.shuffle(names)
+        for name in names:
             command = commands[name]
             start = time.perf_counter()
             done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
