@@ -806,15 +806,7 @@ class Boto3Presigner:
         else:
             to_sign = f"{route.method}\n\n\n{expires}\n{resource}"
             tail = ""
-        slot = self._v2_key
-        if slot[0] != secret or slot[1] != access_key:
-            slot = self._v2_pads(secret, access_key)
-        inner = slot[2].copy()
-        inner.update(to_sign.encode("utf-8"))
-        outer = slot[3].copy()
-        outer.update(inner.digest())
-        signature = _b2a(outer.digest(), newline=False).decode("ascii")
-        signature = signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+        signature, slot = self._v2_signature(secret, access_key, to_sign)
         return f"{route.prefix}{path}?{url_query + '&' if url_query else ''}AWSAccessKeyId={slot[4]}" \
                f"&Signature={signature}{tail}&Expires={expires}"
 
@@ -908,6 +900,12 @@ class Boto3Presigner:
             to_sign = f"{program.method}\n{md5}\n{content_type}\n{second + expires_in}\n{custom}{program.resource}{path}{suffix}"
         else:
             to_sign = f"{program.method}\n{md5}\n{content_type}\n{second + expires_in}\n{program.resource}{path}{suffix}"
+        signature, slot = self._v2_signature(secret, access_key, to_sign)
+        return f"{program.prefix}{path}?{op}AWSAccessKeyId={slot[4]}&Signature={signature}{tail}&Expires={second + expires_in}"
+
+    def _v2_signature(self, secret: str, access_key: str, to_sign: str) -> tuple[str, tuple[Any, ...]]:
+        """HMAC-SHA1 of the string to sign, base64, encoded for the query (the pads kept per key),
+        and the key's slot (its last item: the access key id encoded for the query)."""
         slot = self._v2_key
         if slot[0] != secret or slot[1] != access_key:
             slot = self._v2_pads(secret, access_key)
@@ -916,8 +914,7 @@ class Boto3Presigner:
         outer = slot[3].copy()
         outer.update(inner.digest())
         signature = _b2a(outer.digest(), newline=False).decode("ascii")
-        signature = signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-        return f"{program.prefix}{path}?{op}AWSAccessKeyId={slot[4]}&Signature={signature}{tail}&Expires={second + expires_in}"
+        return signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D"), slot
 
     def _v2_pads(self, secret: str, access_key: str) -> tuple[Any, ...]:
         _load()
