@@ -424,13 +424,7 @@ class Signer:
         urls: list[str] = []
         append = urls.append
         for start in range(0, len(paths), 512):
-            second = int(_time())
-            _, _, query, inner_pad, outer_pad = (
-                self._second if self._second[:2] == (second, expires_in) and type(expires_in) is int
-                else self._new_second(second, expires_in, True, method))
-            head = f"{method}\n{uri_prefix}"
-            middle = f"\n{query}{tail}"
-            url_middle = f"?{query}&X-Amz-Signature="
+            head, middle, url_middle, inner_pad, outer_pad = self._block(method, expires_in, uri_prefix, tail)
             for path in paths[start:start + 512]:
                 inner = inner_pad.copy()
                 inner.update(sha256(f"{head}{path}{middle}".encode()).hexdigest().encode())
@@ -438,6 +432,15 @@ class Signer:
                 outer.update(inner.digest())
                 append(f"{url_prefix}{path}{url_middle}{outer.hexdigest()}")
         return urls
+
+    def _block(self, method: str, expires_in: int, uri_prefix: str, tail: str) -> tuple[str, str, str, Any, Any]:
+        """What a block of paths is signed with at this second (the clock is read once a block):
+        the canonical request's head and middle, the URL's middle, and the HMAC pads."""
+        second = int(_time())
+        _, _, query, inner_pad, outer_pad = (
+            self._second if self._second[:2] == (second, expires_in) and type(expires_in) is int
+            else self._new_second(second, expires_in, True, method))
+        return f"{method}\n{uri_prefix}", f"\n{query}{tail}", f"?{query}&X-Amz-Signature=", inner_pad, outer_pad
 
     def sign_paths(self, bucket: str, paths: Sequence[str], method: str = "GET",
                    expires_in: int = 3600) -> tuple[str, list[tuple[int, str]], list[str]]:
@@ -461,13 +464,7 @@ class Signer:
         signatures: list[str] = []
         append = signatures.append
         for start in range(0, len(paths), 512):
-            second = int(_time())
-            _, _, query, inner_pad, outer_pad = (
-                self._second if self._second[:2] == (second, expires_in) and type(expires_in) is int
-                else self._new_second(second, expires_in, True, method))
-            head = f"{method}\n{uri_prefix}"
-            middle = f"\n{query}{tail}"
-            url_middle = f"?{query}&X-Amz-Signature="
+            head, middle, url_middle, inner_pad, outer_pad = self._block(method, expires_in, uri_prefix, tail)
             if not runs or runs[-1][1] != url_middle:
                 runs.append((start, url_middle))
             for path in paths[start:start + 512]:
