@@ -521,8 +521,9 @@ class App:
         # credentials that signed it expire, whichever is first.
         second = int(time.time())
         url = self._sign(lambda: self.signer.presign(rule.bucket, key, "GET", expires_in))
-        if int(time.time()) != second:
-            second = int(time.time())
+        after = int(time.time())
+        if after != second:
+            second = after
             now = datetime.fromtimestamp(second, timezone.utc)
             url = self._sign(lambda: self.signer.presign(rule.bucket, key, "GET", expires_in, now=now))
         ends = second + expires_in
